@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { Runtime } from '@temporalio/worker';
+import { createApp } from '../src/api/create-app.ts';
+import { serveApp, type RunningServer } from '../src/api/serve.ts';
+import { bootstrapAdmin } from '../src/bootstrap.ts';
+import type { Config } from '../src/config.ts';
+import { databaseOptionsFromConfig, openDatabase, type DatabaseHandle } from '../src/db/client.ts';
+import type { Logger } from '../src/logger.ts';
+import { connectTemporalClient, connectTemporalWorker } from '../src/temporal/connection.ts';
+import { createWorker } from '../src/temporal/worker.ts';
+import { ensureTemporalCli } from './temporal/cli.ts';
+import { startTemporalDevServer, type DevServer } from './temporal/dev-server.ts';
+
+export interface Stack {
+  apiUrl: string;
+  temporalUiUrl: string;
+  database: DatabaseHandle;
+  /** Set when the dev server created the first admin token: shown once. */
+  createdAdminToken?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything Cutover needs in one process, for `npm run dev` and the demo: a Temporal dev server
+ * (unless TEMPORAL_ADDRESS), the database (embedded PGlite unless DATABASE_URL), the worker and the API.
+ */
+export async function startStack(config: Config, logger: Logger): Promise<Stack> {
+  // The stack stops its parts in order itself, so the SDK must not react to signals on its own.
+  Runtime.install({ shutdownSignals: [] });
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    }
+    cleanups.length = 0;
+  };
+  try {
+    let devServer: DevServer | undefined;
+    if (!config.TEMPORAL_ADDRESS) {
+      devServer = await startTemporalDevServer({
+        binary: ensureTemporalCli(),
+        port: config.TEMPORAL_DEV_PORT,
+        uiPort: config.TEMPORAL_DEV_UI_PORT,
+        dbFile: path.join(config.CUTOVER_DATA_DIR, 'temporal', 'dev.db'),
+        namespace: config.TEMPORAL_NAMESPACE,
+        onLog: (line) => logger.debug({ component: 'temporal' }, line),
+      });
+      cleanups.push(() => devServer!.stop());
+      logger.info({ address: devServer.address, ui: devServer.uiUrl }, 'temporal dev server running');
+    }
+
+    const database = await openDatabase(databaseOptionsFromConfig(config));
+    cleanups.push(() => database.close());
+    await database.migrate();
+    const { createdToken } = await bootstrapAdmin(database.db, {
+      adminToken: config.CUTOVER_ADMIN_TOKEN,
+      createIfMissing: true,
+    });
+
+    const workerConnection = await connectTemporalWorker(config);
+    cleanups.push(() => workerConnection.close());
+    const worker = await createWorker({
+      db: database.db,
+      logger: logger.child({ component: 'worker' }),
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+
+    const temporal = await connectTemporalClient(config);
+    cleanups.push(() => temporal.connection.close());
+    const app = createApp({
+      db: database.db,
+      temporal,
+      logger: logger.child({ component: 'api' }),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      temporalUiUrl: config.temporalUiUrl,
+    });
+    const server: RunningServer = await serveApp(app, { port: config.PORT, hostname: config.HOST });
+    cleanups.push(() => server.close());
+
+    return {
+      apiUrl: `http://${config.HOST}:${server.port}`,
+      temporalUiUrl: config.temporalUiUrl,
+      database,
+      createdAdminToken: createdToken,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Client } from '@temporalio/client';
+import type { Database } from '../db/client.ts';
+import type { Role } from '../db/schema/index.ts';
+import type { Logger } from '../logger.ts';
+
+/** What createApp needs; handlers get it from the closure, never from module state. */
+export interface ApiDeps {
+  db: Database;
+  temporal: Client;
+  logger: Logger;
+  /** Task queue the workflows run on. */
+  taskQueue: string;
+  /** Base URL of the Temporal Web UI, for links to runs. */
+  temporalUiUrl: string;
+}
+
+/** The authenticated caller. */
+export interface Caller {
+  tokenId: string;
+  tokenName: string;
+  role: Role;
+  workspaceId: string;
+  workspaceName: string;
+}
+
+/** Set by a handler to name what a mutating request did, for the audit log. */
+export interface AuditNote {
+  action: string;
+  target?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    caller?: Caller;
+    audit?: AuditNote;
+  };
+}

@@ -1,0 +1,63 @@
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { ApiDeps } from './context.ts';
+import { ApiError } from './errors.ts';
+import { auditMutations } from './middleware/audit.ts';
+import { authenticate } from './middleware/auth.ts';
+import { requestLogger } from './middleware/request-logger.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { deploymentRoutes } from './routes/deployments.ts';
+import { healthRoutes } from './routes/health.ts';
+import { createRouter } from './router.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
+
+export function createApp(deps: ApiDeps) {
+  const app = createRouter();
+  app.use('*', requestId());
+  app.use('*', requestLogger(deps.logger));
+
+  app.route('/', healthRoutes(deps));
+
+  const v1 = createRouter();
+  v1.use('*', auditMutations(deps.db));
+  v1.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Cutover API', version: '1' } });
+  v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  v1.use('*', async (c, next) => (c.req.path.endsWith('/openapi.json') ? next() : authenticate(deps.db)(c, next)));
+  v1.route('/workspaces', workspaceRoutes(deps));
+  v1.route('/tokens', tokenRoutes(deps));
+  v1.route('/deployments', deploymentRoutes(deps));
+  v1.route('/audit', auditRoutes(deps));
+  app.route('/api/v1', v1);
+
+  app.notFound((c) => {
+    throw new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`);
+  });
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) c.get('logger').error({ err: error }, 'request failed');
+    const body = {
+      error: {
+        code: apiError.code,
+        message: apiError.message,
+        requestId: c.get('requestId'),
+        ...(apiError.details === undefined ? {} : { details: apiError.details }),
+      },
+    };
+    return c.json(body, apiError.status);
+  });
+  return app;
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 400 && /json/i.test(error.message)) {
+      return new ApiError(400, 'invalid_json', 'request body is not valid JSON');
+    }
+    return new ApiError(error.status, error.status === 413 ? 'payload_too_large' : 'bad_request', error.message);
+  }
+  return new ApiError(500, 'internal', 'internal error');
+}
+
+export type App = ReturnType<typeof createApp>;

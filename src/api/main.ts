@@ -1,0 +1,36 @@
+// Production entry point of the API: config -> database -> Temporal client -> app.
+import { bootstrapAdmin } from '../bootstrap.ts';
+import { loadConfig } from '../config.ts';
+import { databaseOptionsFromConfig, openDatabase } from '../db/client.ts';
+import { createLogger } from '../logger.ts';
+import { connectTemporalClient } from '../temporal/connection.ts';
+import { createApp } from './create-app.ts';
+import { serveApp } from './serve.ts';
+
+const config = loadConfig();
+const logger = createLogger(config, { component: 'api' });
+const database = await openDatabase(databaseOptionsFromConfig(config));
+await database.migrate();
+await bootstrapAdmin(database.db, { adminToken: config.CUTOVER_ADMIN_TOKEN, createIfMissing: false });
+const temporal = await connectTemporalClient(config);
+const app = createApp({
+  db: database.db,
+  temporal,
+  logger,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  temporalUiUrl: config.temporalUiUrl,
+});
+const server = await serveApp(app, { port: config.PORT, hostname: config.HOST });
+logger.info({ port: server.port, host: config.HOST }, 'api listening');
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down the api');
+    void (async () => {
+      await server.close();
+      await temporal.connection.close();
+      await database.close();
+      logger.info('api stopped');
+    })();
+  });
+}

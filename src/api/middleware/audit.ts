@@ -1,0 +1,35 @@
+import { createMiddleware } from 'hono/factory';
+import type { Database } from '../../db/client.ts';
+import { insertAuditEntry } from '../../db/repositories/audit.ts';
+import type { AppEnv } from '../context.ts';
+
+const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Writes one audit row for every mutating request, allowed or not, after the handler ran.
+ * Handlers name the action with c.set('audit', ...); otherwise it is "<METHOD> <route>".
+ */
+export function auditMutations(db: Database) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await next();
+    if (readOnly.has(c.req.method)) return;
+    const caller = c.get('caller');
+    const note = c.get('audit');
+    try {
+      await insertAuditEntry(db, {
+        workspaceId: caller?.workspaceId ?? null,
+        actor: caller?.tokenName ?? 'anonymous',
+        actorTokenId: caller?.tokenId ?? null,
+        action: note?.action ?? `${c.req.method} ${c.req.routePath}`,
+        target: note?.target ?? c.req.path,
+        requestId: c.get('requestId'),
+        outcome: c.res.status < 400 ? 'success' : 'failure',
+        statusCode: c.res.status,
+        details: note?.details,
+      });
+    } catch (error) {
+      // The request already happened; losing its audit row must be loud.
+      c.get('logger').error({ err: error }, 'failed to write the audit row');
+    }
+  });
+}

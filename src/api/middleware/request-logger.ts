@@ -1,0 +1,18 @@
+import { createMiddleware } from 'hono/factory';
+import type { Logger } from '../../logger.ts';
+import type { AppEnv } from '../context.ts';
+
+/** A child logger per request carrying its id, and one line when the response is sent. */
+export function requestLogger(logger: Logger) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const started = performance.now();
+    const child = logger.child({ requestId: c.get('requestId') });
+    c.set('logger', child);
+    c.header('x-request-id', c.get('requestId'));
+    await next();
+    child.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+}

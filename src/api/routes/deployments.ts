@@ -1,0 +1,133 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { findDeployment, listDeployments, listDeploymentEvents } from '../../db/repositories/deployments.ts';
+import { deploymentStatuses } from '../../db/schema/index.ts';
+import { startRelease } from '../../releases/start-release.ts';
+import type { ApiDeps } from '../context.ts';
+import { ApiError, errorResponses } from '../errors.ts';
+import { callerOf, requireRole } from '../middleware/auth.ts';
+import { createRouter } from '../router.ts';
+import { idParamSchema, slugSchema, versionSchema } from '../schemas.ts';
+import {
+  decodeCursor,
+  deploymentSchema,
+  deploymentStepSchema,
+  encodeCursor,
+  toDeploymentBody,
+  toStepBody,
+} from '../serializers/deployments.ts';
+
+/** Strategies the API can start today. */
+const startableStrategies = ['dry-run'] as const;
+
+const createDeploymentBody = z
+  .object({
+    service: slugSchema,
+    environment: slugSchema,
+    version: versionSchema,
+    image: z.string().min(1).max(512).optional(),
+    strategy: z.enum(startableStrategies),
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+  .openapi('CreateDeployment');
+
+const createDeploymentRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Start a release',
+  security: [{ bearer: [] }],
+  middleware: [requireRole('operator')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: createDeploymentBody } } } },
+  responses: {
+    201: { description: 'Started', content: { 'application/json': { schema: deploymentSchema } } },
+    ...errorResponses(400, 401, 403, 409, 422),
+  },
+});
+
+const listDeploymentsRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List deployments, newest first',
+  security: [{ bearer: [] }],
+  request: {
+    query: z.object({
+      service: slugSchema.optional(),
+      environment: slugSchema.optional(),
+      status: z.enum(deploymentStatuses).optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      cursor: z.string().max(200).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of deployments',
+      content: {
+        'application/json': {
+          schema: z.object({ items: z.array(deploymentSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    ...errorResponses(401, 422),
+  },
+});
+
+const getDeploymentRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'A deployment with its steps',
+  security: [{ bearer: [] }],
+  request: { params: idParamSchema },
+  responses: {
+    200: {
+      description: 'The deployment',
+      content: { 'application/json': { schema: deploymentSchema.extend({ steps: z.array(deploymentStepSchema) }) } },
+    },
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+export function deploymentRoutes(deps: ApiDeps) {
+  const ui = () => ({ base: deps.temporalUiUrl, namespace: deps.temporal.options.namespace });
+  return createRouter()
+    .openapi(createDeploymentRoute, async (c) => {
+      const input = c.req.valid('json');
+      const caller = callerOf(c);
+      c.set('audit', { action: 'deployment.create', target: `service/${input.environment}/${input.service}` });
+      const result = await startRelease(deps, {
+        ...input,
+        workspaceId: caller.workspaceId,
+        workspaceName: caller.workspaceName,
+        requestedBy: caller.tokenName,
+      });
+      if (!result.started) {
+        throw ApiError.conflict(`a release of ${input.service} in ${input.environment} is already running`, {
+          deploymentId: result.runningDeploymentId,
+        });
+      }
+      c.set('audit', { action: 'deployment.create', target: `deployment/${result.deployment.id}` });
+      return c.json(toDeploymentBody(result.deployment, ui()), 201);
+    })
+    .openapi(listDeploymentsRoute, async (c) => {
+      const query = c.req.valid('query');
+      const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      if (query.cursor !== undefined && !before) {
+        throw new ApiError(422, 'validation_failed', 'request query failed validation', [
+          { path: 'query.cursor', message: 'not a cursor this API returned' },
+        ]);
+      }
+      const rows = await listDeployments(deps.db, callerOf(c).workspaceId, { ...query, before });
+      const last = rows.length === query.limit ? rows.at(-1) : undefined;
+      return c.json(
+        { items: rows.map((row) => toDeploymentBody(row, ui())), next_cursor: last ? encodeCursor(last) : null },
+        200,
+      );
+    })
+    .openapi(getDeploymentRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const { workspaceId } = callerOf(c);
+      const row = await findDeployment(deps.db, workspaceId, id);
+      if (!row) throw ApiError.notFound(`deployment ${id}`);
+      const events = await listDeploymentEvents(deps.db, workspaceId, id);
+      return c.json({ ...toDeploymentBody(row, ui()), steps: events.map(toStepBody) }, 200);
+    });
+}

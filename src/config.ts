@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** Accepts "true"/"false"/"1"/"0" from the environment. */
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const configSchema = z.object({
+  // HTTP port of the API.
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  // Interface the API binds to.
+  HOST: z.string().min(1).default('127.0.0.1'),
+  // pino level.
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Postgres URL; unset means the embedded PGlite database in CUTOVER_DATA_DIR.
+  DATABASE_URL: z.url().optional(),
+  // Where the dev command keeps the embedded database and the Temporal dev server's file.
+  CUTOVER_DATA_DIR: z.string().min(1).default('.data'),
+  // Token of the first admin of the default workspace; unset means the dev command creates one.
+  CUTOVER_ADMIN_TOKEN: z.string().min(16).optional(),
+  // An existing Temporal cluster; unset means the dev command starts a dev server.
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('cutover'),
+  // Turns on TLS towards TEMPORAL_ADDRESS (implied by an API key or a client certificate).
+  TEMPORAL_TLS: booleanFromEnv.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  // Ports of the Temporal dev server that the dev command starts.
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  // Path to a `temporal` CLI binary; otherwise PATH, then .tools/bin, then a build with Go.
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  // Base URL of the Temporal Web UI, used for links to runs.
+  TEMPORAL_UI_URL: z.url().optional(),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  /** Address Cutover connects to: TEMPORAL_ADDRESS or the dev server's. */
+  temporalAddress: string;
+  /** Where people open the Web UI. */
+  temporalUiUrl: string;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once at an entry point; nothing here runs at import time. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = configSchema.safeParse(defined);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const config = parsed.data;
+  return {
+    ...config,
+    temporalAddress: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
+    temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_DEV_UI_PORT}`,
+  };
+}

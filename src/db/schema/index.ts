@@ -1,0 +1,4 @@
+export * from './workspaces.ts';
+export * from './services.ts';
+export * from './deployments.ts';
+export * from './audit.ts';

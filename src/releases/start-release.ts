@@ -1,0 +1,92 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Database } from '../db/client.ts';
+import {
+  deleteDeployment,
+  findActiveDeployment,
+  insertDeployment,
+  type Deployment,
+} from '../db/repositories/deployments.ts';
+import type { Strategy } from '../db/schema/index.ts';
+import {
+  environmentSearchAttribute,
+  serviceSearchAttribute,
+  statusSearchAttribute,
+  workspaceSearchAttribute,
+} from '../temporal/search-attributes.ts';
+import type { dryRunWorkflow } from '../workflows/dry-run.ts';
+
+export interface ReleaseRequest {
+  workspaceId: string;
+  workspaceName: string;
+  service: string;
+  environment: string;
+  version: string;
+  image?: string;
+  strategy: Strategy;
+  options: Record<string, unknown>;
+  requestedBy: string;
+}
+
+/** One release per service and environment at a time: the workflow id says which. */
+export function releaseWorkflowId(workspaceId: string, environment: string, service: string): string {
+  return `release/${workspaceId}/${environment}/${service}`;
+}
+
+export type StartReleaseResult =
+  | { started: true; deployment: Deployment }
+  | { started: false; runningDeploymentId: string | undefined };
+
+/** Records the deployment and starts its workflow; returns the running one instead when the service is busy. */
+export async function startRelease(
+  deps: { db: Database; temporal: Client; taskQueue: string },
+  request: ReleaseRequest,
+): Promise<StartReleaseResult> {
+  const workflowId = releaseWorkflowId(request.workspaceId, request.environment, request.service);
+  const running = await findActiveDeployment(deps.db, request.workspaceId, workflowId);
+  if (running) return { started: false, runningDeploymentId: running.id };
+
+  const deployment = await insertDeployment(deps.db, {
+    workspaceId: request.workspaceId,
+    service: request.service,
+    environment: request.environment,
+    version: request.version,
+    image: request.image,
+    strategy: request.strategy,
+    options: request.options,
+    workflowId,
+    createdBy: request.requestedBy,
+  });
+  try {
+    await deps.temporal.workflow.start<typeof dryRunWorkflow>('dryRunWorkflow', {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: 'FAIL',
+      args: [
+        {
+          workspaceId: request.workspaceId,
+          deploymentId: deployment.id,
+          service: request.service,
+          environment: request.environment,
+          version: request.version,
+        },
+      ],
+      memo: { deploymentId: deployment.id },
+      typedSearchAttributes: [
+        { key: workspaceSearchAttribute, value: request.workspaceName },
+        { key: serviceSearchAttribute, value: request.service },
+        { key: environmentSearchAttribute, value: request.environment },
+        { key: statusSearchAttribute, value: 'pending' },
+      ],
+      staticSummary: `${request.strategy} release of ${request.service} ${request.version} to ${request.environment}`,
+    });
+  } catch (error) {
+    // Nothing was started, so nothing may stay recorded.
+    await deleteDeployment(deps.db, request.workspaceId, deployment.id);
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      const holder = await deps.temporal.workflow.getHandle(workflowId).describe();
+      return { started: false, runningDeploymentId: holder.memo?.deploymentId as string | undefined };
+    }
+    throw new Error(`failed to start the release workflow ${workflowId}`, { cause: error });
+  }
+  return { started: true, deployment };
+}

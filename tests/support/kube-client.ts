@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+
+/** The clients the Kubernetes tests use, all built from one kubeconfig. */
+export interface KubeClients {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+}
+
+/**
+ * The test cluster's kubeconfig path, set by the vitest global setup. Missing means "no cluster":
+ * the caller skips locally, but under CI that is a failure, so this throws.
+ */
+export function testKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const path = env.CUTOVER_TEST_KUBECONFIG;
+  if (path) return path;
+  if (env.CI === 'true') {
+    throw new Error('CUTOVER_TEST_KUBECONFIG is not set: the Kubernetes test cluster did not start (see npm run kube:up)');
+  }
+  return undefined;
+}
+
+export function loadKubeClients(kubeconfigPath: string): KubeClients {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
+}
+
+/** Creates a namespace with a unique name, so each test file owns its objects. */
+export async function createTestNamespace(core: CoreV1Api, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await core.createNamespace({ body: { metadata: { name, labels: { 'cutover.dev/test': 'true' } } } });
+  return name;
+}
+
+/** Starts deleting the namespace and everything in it; does not wait for it to disappear. */
+export async function deleteTestNamespace(core: CoreV1Api, name: string): Promise<void> {
+  try {
+    await core.deleteNamespace({ name });
+  } catch (err) {
+    if (!isApiError(err, 404)) throw err;
+  }
+}
+
+/** True when `err` is the client's ApiException with the given HTTP status. */
+export function isApiError(err: unknown, code: number): err is ApiException<unknown> {
+  return err instanceof ApiException && err.code === code;
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 60_000, intervalMs = 250 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

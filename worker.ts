@@ -1,0 +1,38 @@
+// Production entry point of the worker: config -> deps -> activities; stops cleanly on SIGINT/SIGTERM.
+import { loadConfig } from './src/config.ts';
+import { databaseOptionsFromConfig, openDatabase } from './src/db/client.ts';
+import { createLogger } from './src/logger.ts';
+import { connectTemporalWorker } from './src/temporal/connection.ts';
+import { createWorker } from './src/temporal/worker.ts';
+import { Runtime } from '@temporalio/worker';
+
+// We stop the worker on signals ourselves, after which connections and the database close in order.
+Runtime.install({ shutdownSignals: [] });
+const config = loadConfig();
+const logger = createLogger(config, { component: 'worker' });
+const database = await openDatabase(databaseOptionsFromConfig(config));
+await database.migrate();
+const connection = await connectTemporalWorker(config);
+const worker = await createWorker({
+  db: database.db,
+  logger,
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down the worker');
+    worker.shutdown();
+  });
+}
+
+logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporalAddress }, 'worker running');
+try {
+  await worker.run();
+} finally {
+  await connection.close();
+  await database.close();
+  logger.info('worker stopped');
+}
