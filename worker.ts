@@ -3,13 +3,12 @@ import { loadConfig } from './src/config.ts';
 import { databaseOptionsFromConfig, openDatabase } from './src/db/client.ts';
 import { createLogger } from './src/logger.ts';
 import { connectTemporalWorker } from './src/temporal/connection.ts';
+import { installTemporalRuntime } from './src/temporal/runtime.ts';
 import { createWorker } from './src/temporal/worker.ts';
-import { Runtime } from '@temporalio/worker';
 
-// We stop the worker on signals ourselves, after which connections and the database close in order.
-Runtime.install({ shutdownSignals: [] });
 const config = loadConfig();
 const logger = createLogger(config, { component: 'worker' });
+installTemporalRuntime(logger);
 const database = await openDatabase(databaseOptionsFromConfig(config));
 await database.migrate();
 const connection = await connectTemporalWorker(config);

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { Runtime } from '@temporalio/worker';
 import { createApp } from '../src/api/create-app.ts';
 import { serveApp, type RunningServer } from '../src/api/serve.ts';
 import { bootstrapAdmin } from '../src/bootstrap.ts';
@@ -7,6 +6,7 @@ import type { Config } from '../src/config.ts';
 import { databaseOptionsFromConfig, openDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import type { Logger } from '../src/logger.ts';
 import { connectTemporalClient, connectTemporalWorker } from '../src/temporal/connection.ts';
+import { installTemporalRuntime } from '../src/temporal/runtime.ts';
 import { createWorker } from '../src/temporal/worker.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
 import { startTemporalDevServer, type DevServer } from './temporal/dev-server.ts';
@@ -25,8 +25,7 @@ export interface Stack {
  * (unless TEMPORAL_ADDRESS), the database (embedded PGlite unless DATABASE_URL), the worker and the API.
  */
 export async function startStack(config: Config, logger: Logger): Promise<Stack> {
-  // The stack stops its parts in order itself, so the SDK must not react to signals on its own.
-  Runtime.install({ shutdownSignals: [] });
+  installTemporalRuntime(logger);
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) {

@@ -25,19 +25,26 @@ function onPath(name: string, envPath: string | undefined): string | undefined {
 }
 
 /** Where a usable `temporal` binary is, without building: $TEMPORAL_CLI, then PATH, then .tools/bin. */
-export function locateTemporalCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function locateTemporalCli(env: NodeJS.ProcessEnv = process.env, toolsDir = toolsBinDir): string | undefined {
   if (env.TEMPORAL_CLI) {
     if (!isExecutable(env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI=${env.TEMPORAL_CLI} is not an executable file`);
     return env.TEMPORAL_CLI;
   }
-  return onPath('temporal', env.PATH) ?? (isExecutable(path.join(toolsBinDir, 'temporal')) ? path.join(toolsBinDir, 'temporal') : undefined);
+  const local = path.join(toolsDir, 'temporal');
+  return onPath('temporal', env.PATH) ?? (isExecutable(local) ? local : undefined);
 }
 
 /** Finds the Temporal CLI, building it into .tools/bin with Go when there is none. */
-export function ensureTemporalCli(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.error): string {
-  const found = locateTemporalCli(env);
+export function ensureTemporalCli(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { toolsDir?: string; goBinary?: string; log?: (line: string) => void } = {},
+): string {
+  const toolsDir = options.toolsDir ?? toolsBinDir;
+  const log = options.log ?? console.error;
+  const found = locateTemporalCli(env, toolsDir);
   if (found) return found;
-  const go = onPath('go', env.PATH) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const fallbackGo = options.goBinary ?? '/usr/local/go/bin/go';
+  const go = onPath('go', env.PATH) ?? (isExecutable(fallbackGo) ? fallbackGo : undefined);
   if (!go) {
     throw new Error(
       'No Temporal CLI found ($TEMPORAL_CLI, PATH, .tools/bin) and no Go toolchain to build one. ' +
@@ -45,13 +52,13 @@ export function ensureTemporalCli(env: NodeJS.ProcessEnv = process.env, log: (li
         '(https://docs.temporal.io/cli#install) and set TEMPORAL_CLI to its path.',
     );
   }
-  log(`building the Temporal CLI ${temporalCliVersion} into ${toolsBinDir} (once; a few minutes)...`);
+  log(`building the Temporal CLI ${temporalCliVersion} into ${toolsDir} (once; a few minutes)...`);
   const result = spawnSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@${temporalCliVersion}`], {
-    env: { ...env, GOBIN: toolsBinDir, GOFLAGS: '-buildvcs=false' },
+    env: { ...env, GOBIN: toolsDir, GOFLAGS: '-buildvcs=false' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (result.status !== 0) throw new Error(`go install of the Temporal CLI failed (exit ${result.status ?? result.signal})`);
-  return path.join(toolsBinDir, 'temporal');
+  return path.join(toolsDir, 'temporal');
 }
 
 // `tsx scripts/temporal/cli.ts` prints the binary's path (used by .ci/run).

@@ -45,6 +45,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   child.stderr?.on('data', forward);
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
+  // Never leave a server behind when this process ends without stopping it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
 
   const address = `127.0.0.1:${options.port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);

@@ -1,9 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import {
   deleteDeployment,
   findActiveDeployment,
   insertDeployment,
+  updateDeploymentStatus,
   type Deployment,
 } from '../db/repositories/deployments.ts';
 import type { Strategy } from '../db/schema/index.ts';
@@ -43,7 +44,11 @@ export async function startRelease(
 ): Promise<StartReleaseResult> {
   const workflowId = releaseWorkflowId(request.workspaceId, request.environment, request.service);
   const running = await findActiveDeployment(deps.db, request.workspaceId, workflowId);
-  if (running) return { started: false, runningDeploymentId: running.id };
+  if (running) {
+    if (await isWorkflowRunning(deps.temporal, workflowId)) return { started: false, runningDeploymentId: running.id };
+    // Its run was ended from outside (terminated in the Web UI, say) before it could close the record.
+    await updateDeploymentStatus(deps.db, request.workspaceId, running.id, 'failed', 'its workflow ended without finishing');
+  }
 
   const deployment = await insertDeployment(deps.db, {
     workspaceId: request.workspaceId,
@@ -89,4 +94,14 @@ export async function startRelease(
     throw new Error(`failed to start the release workflow ${workflowId}`, { cause: error });
   }
   return { started: true, deployment };
+}
+
+async function isWorkflowRunning(temporal: Client, workflowId: string): Promise<boolean> {
+  try {
+    const description = await temporal.workflow.getHandle(workflowId).describe();
+    return description.status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
 }

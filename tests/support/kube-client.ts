@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  KubeConfig,
+} from '@kubernetes/client-node';
 
 /** The clients the Kubernetes tests use, all built from one kubeconfig. */
 export interface KubeClients {
@@ -7,6 +14,7 @@ export interface KubeClients {
   core: CoreV1Api;
   apps: AppsV1Api;
   custom: CustomObjectsApi;
+  discovery: DiscoveryV1Api;
 }
 
 /**
@@ -30,6 +38,7 @@ export function loadKubeClients(kubeconfigPath: string): KubeClients {
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
+    discovery: kc.makeApiClient(DiscoveryV1Api),
   };
 }
 

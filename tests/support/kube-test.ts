@@ -52,12 +52,14 @@ export function webDeployment(opts: {
   labels: Record<string, string>;
   image: string;
   replicas: number;
+  /** Defaults to `labels`; set it only to build an invalid Deployment. */
+  selector?: Record<string, string>;
 }): V1Deployment {
   return {
     metadata: { name: opts.name, labels: opts.labels },
     spec: {
       replicas: opts.replicas,
-      selector: { matchLabels: opts.labels },
+      selector: { matchLabels: opts.selector ?? opts.labels },
       // Fast rollouts: fake pods are Ready at once, so no surge limits or min-ready delays are needed.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       progressDeadlineSeconds: 60,

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
+
+let harness: Harness;
+let workspace: TestWorkspace;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  workspace = await createTestWorkspace(harness.db);
+});
+afterAll(() => harness?.close());
+
+interface DeploymentBody {
+  id: string;
+  status: string;
+  workflow_id: string;
+  web_ui_url: string;
+  steps?: Array<{ step: string; status: string; duration_ms: number | null }>;
+}
+
+describe('a dry-run release, end to end', () => {
+  it('goes API -> workflow -> activities writing to Postgres -> API reads it back', async () => {
+    const created = await harness.call('POST', '/api/v1/deployments', {
+      token: workspace.tokens.operator,
+      body: { service: 'web', environment: 'staging', version: '1.4.0', strategy: 'dry-run' },
+    });
+    expect(created.status).toBe(201);
+    const deployment = (await created.json()) as DeploymentBody;
+    expect(deployment.status).toBe('pending');
+    expect(deployment.workflow_id).toBe(`release/${workspace.id}/staging/web`);
+    expect(deployment.web_ui_url).toContain(encodeURIComponent(deployment.workflow_id));
+
+    const finished = await eventually(async () => {
+      const response = await harness.call('GET', `/api/v1/deployments/${deployment.id}`, { token: workspace.tokens.viewer });
+      const body = (await response.json()) as DeploymentBody;
+      return body.status === 'succeeded' ? body : undefined;
+    });
+    expect(finished.steps?.map((step) => step.step)).toEqual([
+      'resolve-active-color',
+      'pre-switch-hooks',
+      'deploy-standby',
+      'smoke-tests',
+      'approval',
+      'switch-traffic',
+      'monitor',
+      'retire-old-color',
+    ]);
+    expect(finished.steps?.every((step) => step.status === 'skipped' && step.duration_ms !== null)).toBe(true);
+
+    // The run carries Cutover's search attributes, so the Web UI can filter by them.
+    const description = await harness.temporal.workflow.getHandle(deployment.workflow_id).describe();
+    expect(description.status.name).toBe('COMPLETED');
+    expect(description.searchAttributes.CutoverService).toEqual(['web']);
+    expect(description.searchAttributes.CutoverEnvironment).toEqual(['staging']);
+    expect(description.searchAttributes.CutoverWorkspace).toEqual([workspace.name]);
+    expect(description.searchAttributes.CutoverStatus).toEqual(['succeeded']);
+
+    const listed = await harness.call('GET', '/api/v1/deployments?service=web', { token: workspace.tokens.viewer });
+    const page = (await listed.json()) as { items: DeploymentBody[] };
+    expect(page.items.map((item) => item.id)).toContain(deployment.id);
+  });
+
+  it('pages through deployments with a cursor, newest first', async () => {
+    const ids: string[] = [];
+    for (const version of ['1', '2', '3']) {
+      const response = await harness.call('POST', '/api/v1/deployments', {
+        token: workspace.tokens.operator,
+        body: { service: `paged-${version}`, environment: 'dev', version, strategy: 'dry-run' },
+      });
+      expect(response.status).toBe(201);
+      ids.push(((await response.json()) as DeploymentBody).id);
+    }
+    const first = (await (
+      await harness.call('GET', '/api/v1/deployments?environment=dev&limit=2', { token: workspace.tokens.viewer })
+    ).json()) as { items: DeploymentBody[]; next_cursor: string | null };
+    expect(first.items.map((item) => item.id)).toEqual([ids[2], ids[1]]);
+    expect(first.next_cursor).not.toBeNull();
+    const second = (await (
+      await harness.call('GET', `/api/v1/deployments?environment=dev&limit=2&cursor=${first.next_cursor}`, {
+        token: workspace.tokens.viewer,
+      })
+    ).json()) as { items: DeploymentBody[]; next_cursor: string | null };
+    expect(second.items.map((item) => item.id)).toEqual([ids[0]]);
+    expect(second.next_cursor).toBeNull();
+  });
+});
+
+describe('one release per service and environment', () => {
+  it('answers 409 with the running deployment id and records nothing for the refused start', async () => {
+    // No worker polls this harness's queue, so the first release stays running.
+    const idle = await startHarness({ worker: false });
+    try {
+      const body = { service: 'api', environment: 'prod', version: '2.0.0', strategy: 'dry-run' };
+      const first = await idle.call('POST', '/api/v1/deployments', { token: workspace.tokens.operator, body });
+      expect(first.status).toBe(201);
+      const running = (await first.json()) as DeploymentBody;
+
+      const second = await idle.call('POST', '/api/v1/deployments', {
+        token: workspace.tokens.operator,
+        body: { ...body, version: '2.0.1' },
+      });
+      expect(second.status).toBe(409);
+      const error = (await second.json()) as { error: { code: string; details: { deploymentId: string } } };
+      expect(error.error.code).toBe('conflict');
+      expect(error.error.details.deploymentId).toBe(running.id);
+
+      const listed = (await (
+        await idle.call('GET', '/api/v1/deployments?service=api&environment=prod', { token: workspace.tokens.viewer })
+      ).json()) as { items: DeploymentBody[] };
+      expect(listed.items.map((item) => item.id)).toEqual([running.id]);
+
+      await idle.temporal.workflow.getHandle(running.workflow_id).terminate('test over');
+    } finally {
+      await idle.close();
+    }
+  });
+});
+
+describe('a release whose run was ended from outside', () => {
+  it('no longer blocks the next release of the service', async () => {
+    const idle = await startHarness({ worker: false });
+    try {
+      const body = { service: 'orphan', environment: 'prod', version: '1.0.0', strategy: 'dry-run' };
+      const first = (await (
+        await idle.call('POST', '/api/v1/deployments', { token: workspace.tokens.operator, body })
+      ).json()) as DeploymentBody;
+      await idle.temporal.workflow.getHandle(first.workflow_id).terminate('ended from the Web UI');
+
+      const second = await idle.call('POST', '/api/v1/deployments', { token: workspace.tokens.operator, body });
+      expect(second.status).toBe(201);
+      const stale = (await (
+        await idle.call('GET', `/api/v1/deployments/${first.id}`, { token: workspace.tokens.viewer })
+      ).json()) as DeploymentBody & { reason: string };
+      expect(stale.status).toBe('failed');
+      expect(stale.reason).toMatch(/ended without finishing/);
+      await idle.temporal.workflow.getHandle(first.workflow_id).terminate('test over');
+    } finally {
+      await idle.close();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { createApp, type App } from '../../src/api/create-app.ts';
+import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.ts';
+import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
+import type { Role } from '../../src/db/schema/index.ts';
+import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
+import { createWorker } from '../../src/temporal/worker.ts';
+
+export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+let runtimeInstalled = false;
+
+/** A workspace of the test's own with one token per role. */
+export interface TestWorkspace {
+  id: string;
+  name: string;
+  tokens: Record<Role, string>;
+}
+
+export async function createTestWorkspace(db: Database, prefix = 'ws'): Promise<TestWorkspace> {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const workspace = await createWorkspace(db, name);
+  if (!workspace) throw new Error(`workspace ${name} exists already`);
+  const tokens = {} as Record<Role, string>;
+  for (const role of ['viewer', 'operator', 'admin'] as const) {
+    tokens[role] = (await createApiToken(db, { workspaceId: workspace.id, name: `${name}-${role}`, role })).plaintext;
+  }
+  return { id: workspace.id, name, tokens };
+}
+
+export interface Harness {
+  db: Database;
+  temporal: Client;
+  app: App;
+  taskQueue: string;
+  /** Sends a JSON request to the app as a token of the given workspace. */
+  call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * Real Postgres (this run's database), a real Temporal client and, unless `worker: false`, a real worker on a
+ * task queue of this harness's own, so test files never pick up each other's workflows.
+ */
+export async function startHarness(options: { worker?: boolean; database?: DatabaseHandle } = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    installTemporalRuntime(testLogger);
+    runtimeInstalled = true;
+  }
+  const database = options.database ?? (await openDatabase({ kind: 'postgres', url: inject('databaseUrl'), maxConnections: 4 }));
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection });
+  const taskQueue = `test-${randomUUID()}`;
+  let worker: Worker | undefined;
+  let workerConnection: NativeConnection | undefined;
+  let running: Promise<void> | undefined;
+  if (options.worker !== false) {
+    workerConnection = await NativeConnection.connect({ address });
+    worker = await createWorker({
+      db: database.db,
+      logger: testLogger,
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    running = worker.run();
+  }
+  const app = createApp({ db: database.db, temporal, logger: testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233' });
+  return {
+    db: database.db,
+    temporal,
+    app,
+    taskQueue,
+    call: (method, path, request = {}) =>
+      Promise.resolve(
+        app.request(path, {
+          method,
+          headers: {
+            ...(request.token ? { authorization: `Bearer ${request.token}` } : {}),
+            ...(request.body !== undefined || request.rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          body: request.rawBody ?? (request.body === undefined ? undefined : JSON.stringify(request.body)),
+        }),
+      ),
+    async close() {
+      worker?.shutdown();
+      await running;
+      await workerConnection?.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value, or fails with the last error after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`, { cause: lastError });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects: fast unit tests, integration tests against a real Temporal dev server and Postgres,
+// and Kubernetes tests against a real local control plane. Each project's global setup runs only
+// when a file of that project is selected.
+export default defineConfig({
+  test: {
+    // Worker threads and Temporal's native bridge have crashed together before; forks are safe.
+    pool: 'forks',
+    projects: [
+      {
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          globalSetup: ['tests/setup/integration.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'kube',
+          include: ['tests/kube/**/*.test.ts'],
+          globalSetup: ['tests/setup/kube.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          // One cluster on two cores: files run one after another.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
