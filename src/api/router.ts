@@ -1,17 +1,15 @@
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
-import type { ZodError } from 'zod';
 import type { AppEnv } from './context.ts';
 import { ApiError } from './errors.ts';
 
 /** Every schema violation becomes 422 validation_failed with the field paths. */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (!result.success) {
-    const error = result.error as ZodError;
     throw new ApiError(
       422,
       'validation_failed',
       `request ${result.target} failed validation`,
-      error.issues.map((issue) => ({ path: [result.target, ...issue.path].join('.'), message: issue.message })),
+      result.error.issues.map((issue) => ({ path: [result.target, ...issue.path].join('.'), message: issue.message })),
     );
   }
 };

@@ -1,0 +1,65 @@
+// @ts-check
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.tools/', '.data/', 'drizzle/', 'dist/', 'tools/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: globals.node,
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is replayed deterministically in a sandbox: no I/O, no Node built-ins, no clients.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows may not use Node built-ins; do it in an activity.' })),
+          patterns: [
+            {
+              group: ['**/db/**', '**/api/**', '**/activities/**', '**/targets/**', '**/traffic/**'],
+              allowTypeImports: true,
+              message: 'Workflows reach the outside world only through activities (type-only imports are fine).',
+            },
+            {
+              group: [
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                '@kubernetes/*',
+                'drizzle-orm',
+                'drizzle-orm/*',
+                'postgres',
+                'pino',
+                'hono',
+                'hono/*',
+                '@hono/*',
+                '@electric-sql/*',
+              ],
+              allowTypeImports: true,
+              message: 'Workflows may not import client libraries.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['eslint.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
