@@ -1,3 +1,4 @@
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ApiDeps } from './context.ts';
@@ -12,6 +13,9 @@ import { createRouter } from './router.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
 
+/** Larger bodies are refused before they are read in full. */
+const maxBodyBytes = 1024 * 1024;
+
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
   app.use('*', requestId());
@@ -21,6 +25,15 @@ export function createApp(deps: ApiDeps) {
 
   const v1 = createRouter();
   v1.use('*', auditMutations(deps.db));
+  v1.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `request body is larger than ${maxBodyBytes} bytes`);
+      },
+    }),
+  );
   // Registered before authentication, so the document is public and answers without calling on.
   v1.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Cutover API', version: '1' } });
   v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -144,6 +144,15 @@ describe('error shapes', () => {
     await expectError(await harness.call('GET', '/api/v1/deployments?cursor=garbage', { token: mine.tokens.viewer }), 422, 'validation_failed');
   });
 
+  it('refuses a body over 1 MiB with 413', async () => {
+    const huge = JSON.stringify({ ...validRelease, options: { blob: 'x'.repeat(1_100_000) } });
+    await expectError(
+      await harness.call('POST', '/api/v1/deployments', { token: mine.tokens.operator, rawBody: huge }),
+      413,
+      'payload_too_large',
+    );
+  });
+
   it('answers unknown routes with 404 in the same shape', async () => {
     await expectError(await harness.call('GET', '/api/v1/nothing-here', { token: mine.tokens.viewer }), 404, 'not_found');
     await expectError(await harness.call('GET', '/nothing-here'), 404, 'not_found');
