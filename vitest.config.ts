@@ -24,7 +24,8 @@ export default defineConfig({
         test: {
           name: 'kube',
           include: ['tests/kube/**/*.test.ts'],
-          globalSetup: ['tests/setup/kube.ts'],
+          // Release workflows need Temporal and Postgres beside the cluster.
+          globalSetup: ['tests/setup/integration.ts', 'tests/setup/kube.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
           // One cluster on two cores: files run one after another.

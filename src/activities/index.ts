@@ -1,16 +1,23 @@
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import type { KubeClients } from '../targets/kubernetes/client.ts';
 import { createDeploymentActivities } from './deployments.ts';
+import { createKubernetesActivities } from './kubernetes.ts';
+import { createHttpCheckActivities } from './smoke.ts';
 
 /** Everything activities need from the outside world; tests pass real or fixture dependencies. */
 export interface ActivityDeps {
   db: Database;
   logger: Logger;
+  /** Kubernetes API clients, made on first use so a worker without a cluster still starts. */
+  kube: () => KubeClients;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDeploymentActivities(deps),
+    ...createKubernetesActivities(deps),
+    ...createHttpCheckActivities(),
   };
 }
 

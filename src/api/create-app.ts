@@ -7,9 +7,11 @@ import { auditMutations } from './middleware/audit.ts';
 import { authenticate } from './middleware/auth.ts';
 import { requestLogger } from './middleware/request-logger.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { deploymentControlRoutes } from './routes/deployment-controls.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createRouter } from './router.ts';
+import { serviceRoutes } from './routes/services.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
 
@@ -40,7 +42,9 @@ export function createApp(deps: ApiDeps) {
   v1.use('*', authenticate(deps.db));
   v1.route('/workspaces', workspaceRoutes(deps));
   v1.route('/tokens', tokenRoutes(deps));
+  v1.route('/services', serviceRoutes(deps));
   v1.route('/deployments', deploymentRoutes(deps));
+  v1.route('/deployments', deploymentControlRoutes(deps));
   v1.route('/audit', auditRoutes(deps));
   app.route('/api/v1', v1);
 

@@ -14,7 +14,6 @@ import {
   statusSearchAttribute,
   workspaceSearchAttribute,
 } from '../temporal/search-attributes.ts';
-import type { dryRunWorkflow } from '../workflows/dry-run.ts';
 
 export interface ReleaseRequest {
   workspaceId: string;
@@ -37,10 +36,14 @@ export type StartReleaseResult =
   | { started: true; deployment: Deployment }
   | { started: false; runningDeploymentId: string | undefined };
 
+/** The workflow a strategy runs, given the id of the deployment recorded for it. */
+export type ReleaseWorkflow = (deploymentId: string) => { workflowType: string; args: unknown[] };
+
 /** Records the deployment and starts its workflow; returns the running one instead when the service is busy. */
 export async function startRelease(
   deps: { db: Database; temporal: Client; taskQueue: string },
   request: ReleaseRequest,
+  workflow: ReleaseWorkflow,
 ): Promise<StartReleaseResult> {
   const workflowId = releaseWorkflowId(request.workspaceId, request.environment, request.service);
   const running = await findActiveDeployment(deps.db, request.workspaceId, workflowId);
@@ -62,19 +65,12 @@ export async function startRelease(
     createdBy: request.requestedBy,
   });
   try {
-    await deps.temporal.workflow.start<typeof dryRunWorkflow>('dryRunWorkflow', {
+    const { workflowType, args } = workflow(deployment.id);
+    await deps.temporal.workflow.start(workflowType, {
       taskQueue: deps.taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'FAIL',
-      args: [
-        {
-          workspaceId: request.workspaceId,
-          deploymentId: deployment.id,
-          service: request.service,
-          environment: request.environment,
-          version: request.version,
-        },
-      ],
+      args,
       memo: { deploymentId: deployment.id },
       typedSearchAttributes: [
         { key: workspaceSearchAttribute, value: request.workspaceName },

@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import { lazyKubeClients } from '../targets/kubernetes/client.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export interface WorkerDeps extends ActivityDeps {
+export interface WorkerDeps extends Omit<ActivityDeps, 'kube'> {
+  /** Kubernetes clients; default: the default kubeconfig chain, loaded on first use. */
+  kube?: ActivityDeps['kube'];
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -19,6 +22,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: createActivities(deps),
+    activities: createActivities({ ...deps, kube: deps.kube ?? lazyKubeClients() }),
   });
 }

@@ -1,2 +1,4 @@
 // Every workflow the worker registers; the bundler starts here.
 export { dryRunWorkflow } from './dry-run.ts';
+export { blueGreenWorkflow } from './blue-green.ts';
+export { retireColorWorkflow } from './retire-color.ts';

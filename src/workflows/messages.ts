@@ -1,4 +1,4 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** What a running release reports about itself. */
 export interface ReleaseState {
@@ -6,6 +6,40 @@ export interface ReleaseState {
   step: string;
   /** Its deployment status as recorded in Postgres. */
   status: string;
+  /** The colour serving traffic before this release (null on a first release). */
+  activeColor?: string | null;
+  /** The colour this release deploys to. */
+  standbyColor?: string;
+  /** The colour the stable Service selects now. */
+  trafficColor?: string | null;
+  /** Health checks in the monitor window: checks, failures, consecutive failures. */
+  health?: { checks: number; failures: number; consecutiveFailures: number; lastReason?: string };
+  /** Why it ended as it did, when it did not succeed. */
+  reason?: string;
+}
+
+/** An approver's decision on a production release. */
+export interface ApprovalDecision {
+  /** Who decided (a person, not a token). */
+  approver: string;
+  /** Must equal the service name, typed out. */
+  confirm: string;
+  comment?: string;
+}
+
+/** A manual control sent by an operator. */
+export interface ControlRequest {
+  /** Who asked, for the record. */
+  by: string;
+  reason?: string;
 }
 
 export const stateQuery = defineQuery<ReleaseState>('state');
+export const approveUpdate = defineUpdate<ReleaseState, [ApprovalDecision]>('approve');
+export const rejectUpdate = defineUpdate<ReleaseState, [ApprovalDecision]>('reject');
+/** Before the switch: drop the standby. After it: roll back. */
+export const abortSignal = defineSignal<[ControlRequest]>('abort');
+/** Switch back to the old colour now (during the monitor window). */
+export const rollbackSignal = defineSignal<[ControlRequest]>('rollback');
+/** End the monitor window early: the new colour is good. */
+export const promoteSignal = defineSignal<[ControlRequest]>('promote');

@@ -7,6 +7,7 @@ import { createApp, type App } from '../../src/api/create-app.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.ts';
 import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
 import type { Role } from '../../src/db/schema/index.ts';
+import type { KubeClients } from '../../src/targets/kubernetes/client.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/temporal/worker.ts';
 
@@ -45,7 +46,9 @@ export interface Harness {
  * Real Postgres (this run's database), a real Temporal client and, unless `worker: false`, a real worker on a
  * task queue of this harness's own, so test files never pick up each other's workflows.
  */
-export async function startHarness(options: { worker?: boolean; database?: DatabaseHandle } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { worker?: boolean; database?: DatabaseHandle; kube?: () => KubeClients } = {},
+): Promise<Harness> {
   if (!runtimeInstalled) {
     installTemporalRuntime(testLogger);
     runtimeInstalled = true;
@@ -67,6 +70,7 @@ export async function startHarness(options: { worker?: boolean; database?: Datab
       namespace: 'default',
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      kube: options.kube,
     });
     running = worker.run();
   }

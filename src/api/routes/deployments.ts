@@ -1,7 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { findDeployment, listDeployments, listDeploymentEvents } from '../../db/repositories/deployments.ts';
 import { deploymentStatuses } from '../../db/schema/index.ts';
-import { startRelease } from '../../releases/start-release.ts';
+import { findService } from '../../db/repositories/services.ts';
+import { startRelease, type ReleaseWorkflow } from '../../releases/start-release.ts';
+import { blueGreenOptionsSchema, blueGreenRelease, dryRunRelease } from '../../releases/strategies.ts';
+import { serviceDefinitionSchema } from '../../services/definition.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
@@ -16,19 +19,20 @@ import {
   toStepBody,
 } from '../serializers/deployments.ts';
 
-/** Strategies the API can start today. */
-const startableStrategies = ['dry-run'] as const;
+const releaseTarget = {
+  service: slugSchema,
+  environment: slugSchema,
+  version: versionSchema,
+  /** Defaults to the image in the service definition. */
+  image: z.string().min(1).max(512).optional(),
+};
 
+/** One body shape per strategy, told apart by `strategy`; options are checked against that strategy. */
 const createDeploymentBody = z
-  .object({
-    service: slugSchema,
-    environment: slugSchema,
-    version: versionSchema,
-    image: z.string().min(1).max(512).optional(),
-    strategy: z.enum(startableStrategies),
-    options: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict()
+  .discriminatedUnion('strategy', [
+    z.object({ ...releaseTarget, strategy: z.literal('dry-run'), options: z.object({}).strict().default({}) }).strict(),
+    z.object({ ...releaseTarget, strategy: z.literal('blue-green'), options: blueGreenOptionsSchema.default({ timings: {} }) }).strict(),
+  ])
   .openapi('CreateDeployment');
 
 const createDeploymentRoute = createRoute({
@@ -93,12 +97,24 @@ export function deploymentRoutes(deps: ApiDeps) {
       const input = c.req.valid('json');
       const caller = callerOf(c);
       c.set('audit', { action: 'deployment.create', target: `service/${input.environment}/${input.service}` });
-      const result = await startRelease(deps, {
+      const request = {
         ...input,
         workspaceId: caller.workspaceId,
         workspaceName: caller.workspaceName,
         requestedBy: caller.tokenName,
-      });
+      };
+      let workflow: ReleaseWorkflow;
+      if (input.strategy === 'blue-green') {
+        const service = await findService(deps.db, caller.workspaceId, input.environment, input.service);
+        if (!service) throw ApiError.notFound(`service ${input.service} in ${input.environment}`);
+        const definition = serviceDefinitionSchema.parse(service.definition);
+        const image = input.image ?? definition.image;
+        workflow = blueGreenRelease({ ...request, image }, definition, input.options);
+        request.image = image;
+      } else {
+        workflow = dryRunRelease(request);
+      }
+      const result = await startRelease(deps, request, workflow);
       if (!result.started) {
         throw ApiError.conflict(`a release of ${input.service} in ${input.environment} is already running`, {
           deploymentId: result.runningDeploymentId,

@@ -1,0 +1,79 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ServiceDefinition } from '../services/definition.ts';
+import { KubernetesBlueGreen } from '../targets/kubernetes/blue-green.ts';
+import type { KubeClients } from '../targets/kubernetes/client.ts';
+import type { Color } from '../workflows/lib/colors.ts';
+
+/** Names one service's objects in one namespace (the definition carries the namespace). */
+export interface ServiceTarget {
+  service: string;
+  definition: ServiceDefinition;
+}
+
+/** Activities that act on Kubernetes; `kube` is created lazily so workers without a cluster still start. */
+export function createKubernetesActivities(deps: { kube: () => KubeClients }) {
+  const target = (input: ServiceTarget) => new KubernetesBlueGreen(deps.kube(), input.service, input.definition);
+  return {
+    async readActiveColor(input: ServiceTarget): Promise<Color | null> {
+      return (await target(input).activeColor()) ?? null;
+    },
+
+    async deployColor(input: ServiceTarget & { color: Color; image: string; version: string }): Promise<void> {
+      await target(input).deploy(input.color, input.image, input.version);
+    },
+
+    /** Waits for the colour's rollout, heartbeating; fails for good on a progress deadline or after timeoutMs. */
+    async waitForRollout(input: ServiceTarget & { color: Color; timeoutMs: number; pollMs: number }): Promise<void> {
+      const context = Context.current();
+      const deadline = Date.now() + input.timeoutMs;
+      for (;;) {
+        const status = await target(input).rollout(input.color);
+        context.heartbeat(status);
+        if (status.state === 'done') return;
+        if (status.state === 'failed') {
+          throw ApplicationFailure.create({ type: 'RolloutFailed', message: status.message, nonRetryable: true });
+        }
+        if (Date.now() > deadline) {
+          throw ApplicationFailure.create({
+            type: 'RolloutTimeout',
+            message: `${input.service}-${input.color} did not roll out within ${input.timeoutMs} ms: ${status.message}`,
+            nonRetryable: true,
+          });
+        }
+        // Rejects when the activity is cancelled, so an aborted release stops waiting at once.
+        await context.sleep(input.pollMs);
+      }
+    },
+
+    /** Points the stable or preview Service at a colour; false when it already did (idempotent). */
+    async switchTraffic(input: ServiceTarget & { role: 'stable' | 'preview'; color: Color }): Promise<boolean> {
+      return target(input).select(input.role, input.color);
+    },
+
+    /** The version a colour's Deployment runs (null when it has no Deployment or no version). */
+    async colorVersion(input: ServiceTarget & { color: Color }): Promise<string | null> {
+      return (await target(input).versionOf(input.color))?.version ?? null;
+    },
+
+    async scaleColor(input: ServiceTarget & { color: Color; replicas: number }): Promise<void> {
+      await target(input).scale(input.color, input.replicas);
+    },
+
+    async colorPodHealth(input: ServiceTarget & { color: Color }): Promise<{ pods: number; ready: number; restarts: number }> {
+      return target(input).podHealth(input.color);
+    },
+
+    /**
+     * Scales a retired colour to zero, unless it is live again or runs another version by now
+     * (a newer release or a rollback took it over). Returns whether it scaled.
+     */
+    async retireColor(input: ServiceTarget & { color: Color; version: string }): Promise<boolean> {
+      const bg = target(input);
+      if ((await bg.activeColor()) === input.color) return false;
+      const current = await bg.versionOf(input.color);
+      if (!current || current.version !== input.version) return false;
+      await bg.scale(input.color, 0);
+      return true;
+    },
+  };
+}

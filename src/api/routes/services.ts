@@ -1,0 +1,98 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { insertService, listServices, type ServiceRow } from '../../db/repositories/services.ts';
+import { serviceDefinitionSchema } from '../../services/definition.ts';
+import type { ApiDeps } from '../context.ts';
+import { ApiError, errorResponses } from '../errors.ts';
+import { callerOf, requireRole } from '../middleware/auth.ts';
+import { createRouter } from '../router.ts';
+import { slugSchema } from '../schemas.ts';
+
+const serviceSchema = z
+  .object({
+    name: z.string(),
+    environment: z.string(),
+    definition: serviceDefinitionSchema,
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Service');
+
+function toServiceBody(row: ServiceRow) {
+  return {
+    name: row.name,
+    environment: row.environment,
+    definition: serviceDefinitionSchema.parse(row.definition),
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+const createServiceRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Register a service definition in an environment',
+  security: [{ bearer: [] }],
+  middleware: [requireRole('operator')] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({ name: slugSchema, environment: slugSchema, definition: serviceDefinitionSchema }).strict(),
+        },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'Registered', content: { 'application/json': { schema: serviceSchema } } },
+    ...errorResponses(400, 401, 403, 409, 422),
+  },
+});
+
+const listServicesRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Service definitions',
+  security: [{ bearer: [] }],
+  request: { query: z.object({ environment: slugSchema.optional() }) },
+  responses: {
+    200: { description: 'Definitions', content: { 'application/json': { schema: z.object({ items: z.array(serviceSchema) }) } } },
+    ...errorResponses(401, 422),
+  },
+});
+
+const getServiceRoute = createRoute({
+  method: 'get',
+  path: '/{name}',
+  summary: "A service's definitions, one per environment",
+  security: [{ bearer: [] }],
+  request: {
+    params: z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) }),
+    query: z.object({ environment: slugSchema.optional() }),
+  },
+  responses: {
+    200: { description: 'Definitions', content: { 'application/json': { schema: z.object({ items: z.array(serviceSchema) }) } } },
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+export function serviceRoutes(deps: ApiDeps) {
+  return createRouter()
+    .openapi(createServiceRoute, async (c) => {
+      const { name, environment, definition } = c.req.valid('json');
+      c.set('audit', { action: 'service.create', target: `service/${environment}/${name}` });
+      const row = await insertService(deps.db, { workspaceId: callerOf(c).workspaceId, name, environment, definition });
+      if (!row) throw ApiError.conflict(`service ${name} already exists in ${environment}`);
+      return c.json(toServiceBody(row), 201);
+    })
+    .openapi(listServicesRoute, async (c) => {
+      const rows = await listServices(deps.db, callerOf(c).workspaceId, c.req.valid('query'));
+      return c.json({ items: rows.map(toServiceBody) }, 200);
+    })
+    .openapi(getServiceRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const rows = await listServices(deps.db, callerOf(c).workspaceId, { name, ...c.req.valid('query') });
+      if (rows.length === 0) throw ApiError.notFound(`service ${name}`);
+      return c.json({ items: rows.map(toServiceBody) }, 200);
+    });
+}

@@ -1,0 +1,67 @@
+import type { V1Container, V1Deployment, V1Probe, V1Service } from '@kubernetes/client-node';
+import type { ServiceDefinition } from '../../services/definition.ts';
+import type { Color } from '../../workflows/lib/colors.ts';
+
+export const colorLabel = 'cutover.dev/color';
+export const managedByLabel = 'app.kubernetes.io/managed-by';
+/** Annotation on a colour's Deployment: the release version it runs. */
+export const versionAnnotation = 'cutover.dev/version';
+
+export function deploymentName(service: string, color: Color): string {
+  return `${service}-${color}`;
+}
+
+export function previewServiceName(service: string): string {
+  return `${service}-preview`;
+}
+
+function probe(spec: { path: string; port: number; periodSeconds: number } | undefined): V1Probe | undefined {
+  return spec && { httpGet: { path: spec.path, port: spec.port }, periodSeconds: spec.periodSeconds };
+}
+
+/** The container of a colour, as the definition describes it, running `image`. */
+export function containerFor(service: string, definition: ServiceDefinition, image: string): V1Container {
+  return {
+    name: service,
+    image,
+    ports: definition.ports.map((port) => ({ containerPort: port.targetPort ?? port.port, name: port.name })),
+    env: Object.entries(definition.env).map(([name, value]) => ({ name, value })),
+    resources: definition.resources,
+    readinessProbe: probe(definition.probes?.readiness),
+    livenessProbe: probe(definition.probes?.liveness),
+  };
+}
+
+/** A colour's Deployment; created at zero replicas so a new standby takes no capacity until a release. */
+export function colorDeployment(
+  service: string,
+  color: Color,
+  definition: ServiceDefinition,
+  image: string,
+  replicas: number,
+): V1Deployment {
+  const labels = { app: service, [colorLabel]: color, [managedByLabel]: 'cutover' };
+  return {
+    metadata: { name: deploymentName(service, color), namespace: definition.namespace, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: service, [colorLabel]: color } },
+      template: { metadata: { labels }, spec: { containers: [containerFor(service, definition, image)] } },
+    },
+  };
+}
+
+/** The stable Service (`<svc>`) or the preview Service (`<svc>-preview`), selecting one colour. */
+export function colorService(service: string, role: 'stable' | 'preview', color: Color, definition: ServiceDefinition): V1Service {
+  return {
+    metadata: {
+      name: role === 'stable' ? service : previewServiceName(service),
+      namespace: definition.namespace,
+      labels: { app: service, [managedByLabel]: 'cutover' },
+    },
+    spec: {
+      selector: { app: service, [colorLabel]: color },
+      ports: definition.ports.map((port) => ({ name: port.name, port: port.port, targetPort: port.targetPort ?? port.port })),
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { ServiceDefinition } from '../services/definition.ts';
+import type { Color } from './lib/colors.ts';
+
+const { colorVersion, retireColor } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 10 },
+});
+
+export interface RetireColorInput {
+  service: string;
+  definition: ServiceDefinition;
+  /** The colour that stopped serving. */
+  color: Color;
+  /** How long it stays warm (a durable timer: survives worker and server restarts). */
+  retainMs: number;
+}
+
+/**
+ * Keeps the old colour warm for the retention period, then scales it to zero, unless by then it serves
+ * traffic again (rolled back) or runs another version (a newer release took it over).
+ */
+export async function retireColorWorkflow(input: RetireColorInput): Promise<{ retired: boolean }> {
+  const target = { service: input.service, definition: input.definition, color: input.color };
+  const version = await colorVersion(target);
+  if (version === null) return { retired: false };
+  await sleep(input.retainMs);
+  return { retired: await retireColor({ ...target, version }) };
+}
