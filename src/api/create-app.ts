@@ -8,6 +8,7 @@ import { authenticate } from './middleware/auth.ts';
 import { requestLogger } from './middleware/request-logger.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { deploymentControlRoutes } from './routes/deployment-controls.ts';
+import { deploymentEventRoutes } from './routes/deployment-events.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createRouter } from './router.ts';
@@ -45,6 +46,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/services', serviceRoutes(deps));
   v1.route('/deployments', deploymentRoutes(deps));
   v1.route('/deployments', deploymentControlRoutes(deps));
+  v1.route('/deployments', deploymentEventRoutes(deps));
   v1.route('/audit', auditRoutes(deps));
   app.route('/api/v1', v1);
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
@@ -137,5 +138,48 @@ describe('a release whose run was ended from outside', () => {
     } finally {
       await idle.close();
     }
+  });
+});
+
+describe('deployment events as Server-Sent Events', () => {
+  it('streams each step and the status, and ends with the final deployment', async () => {
+    const created = (await (
+      await harness.call('POST', '/api/v1/deployments', {
+        token: workspace.tokens.operator,
+        body: { service: 'streamed', environment: 'staging', version: '3.0.0', strategy: 'dry-run' },
+      })
+    ).json()) as DeploymentBody;
+    const response = await harness.call('GET', `/api/v1/deployments/${created.id}/events?poll_ms=100`, {
+      token: workspace.tokens.viewer,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text();
+    const events = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) => ({
+        event: /^event: (.*)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as Record<string, unknown>,
+      }));
+    const finalSteps = new Map(events.filter((e) => e.event === 'step').map((e) => [e.data.step, e.data.status]));
+    expect(finalSteps.size).toBe(8);
+    expect([...finalSteps.values()].every((status) => status === 'skipped')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { id: created.id, status: 'succeeded' } });
+    expect(events.filter((e) => e.event === 'status').at(-1)?.data.status).toBe('succeeded');
+  });
+
+  it("answers 404 for another workspace's deployment", async () => {
+    const other = await createTestWorkspace(harness.db, 'other');
+    const mine = (await (
+      await harness.call('POST', '/api/v1/deployments', {
+        token: workspace.tokens.operator,
+        body: { service: 'private', environment: 'staging', version: '1.0.0', strategy: 'dry-run' },
+      })
+    ).json()) as DeploymentBody;
+    const response = await harness.call('GET', `/api/v1/deployments/${mine.id}/events`, { token: other.tokens.viewer });
+    expect(response.status).toBe(404);
+    const unknown = await harness.call('GET', `/api/v1/deployments/${randomUUID()}/events`, { token: workspace.tokens.viewer });
+    expect(unknown.status).toBe(404);
   });
 });
