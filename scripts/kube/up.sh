@@ -27,6 +27,10 @@ start_ns=$(date +%s%N)
 build_env="$(bash "$ROOT/scripts/kube/build.sh" --print-env)"
 eval "$build_env"
 
+# The cluster's processes that kwokctl starts must not inherit the lock's descriptor, or they would hold
+# the lock for as long as the cluster runs and every later kube:up or kube:down would wait forever.
+kwokctl() { command kwokctl "$@" 9>&-; }
+
 # kwokctl looks for kubectl on PATH before downloading one; make sure it finds ours.
 export PATH="$KUBE_BIN:$KWOK_BIN:$PATH"
 export KWOK_KUBECTL_BINARY="$KUBE_BIN/kubectl"
