@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKubeClients, type KubeClients } from '../../src/targets/kubernetes/client.ts';
+import type { blueGreenWorkflow } from '../../src/workflows/blue-green.ts';
 import { startFixtureApp, type FixtureApp } from '../support/fixture-app.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
@@ -98,7 +99,7 @@ describe('a worker killed during the monitor window', () => {
     expect(service.spec?.selector?.['cutover.dev/color']).toBe('blue');
 
     await startWorkerProcess(harness.taskQueue);
-    const result = await harness.temporal.workflow.getHandle(workflowId).result();
+    const result = await harness.temporal.workflow.getHandle<typeof blueGreenWorkflow>(workflowId).result();
     expect(result).toMatchObject({ status: 'succeeded', trafficColor: 'blue' });
 
     // The switch ran once: the new worker replayed it from history instead of repeating it.
