@@ -12,6 +12,7 @@ import { deploymentEventRoutes } from './routes/deployment-events.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createRouter } from './router.ts';
+import { serviceTrafficRoutes } from './routes/service-traffic.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
@@ -44,6 +45,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/workspaces', workspaceRoutes(deps));
   v1.route('/tokens', tokenRoutes(deps));
   v1.route('/services', serviceRoutes(deps));
+  v1.route('/services', serviceTrafficRoutes(deps));
   v1.route('/deployments', deploymentRoutes(deps));
   v1.route('/deployments', deploymentControlRoutes(deps));
   v1.route('/deployments', deploymentEventRoutes(deps));

@@ -2,3 +2,4 @@
 export { dryRunWorkflow } from './dry-run.ts';
 export { blueGreenWorkflow } from './blue-green.ts';
 export { retireColorWorkflow } from './retire-color.ts';
+export { switchTrafficWorkflow } from './switch-traffic.ts';

@@ -1,112 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/index.ts';
-import { createKubeClients, type KubeClients } from '../../src/targets/kubernetes/client.ts';
-import { startFixtureApp, type FixtureApp } from '../support/fixture-app.ts';
-import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
-import { kubeconfigPath } from '../support/kube-test.ts';
+import { eventually } from '../support/harness.ts';
+import { fastTimings as fast, useReleaseFixture } from '../support/release-fixture.ts';
 
-// Real Temporal, Postgres and Kubernetes API server; the preview and stable endpoints are fixture HTTP
-// servers the test controls, because kwok's fake nodes run no containers.
-let kube: KubeClients;
-let harness: Harness;
-let workspace: TestWorkspace;
-let namespace: string;
-let preview: FixtureApp;
-let stable: FixtureApp;
-
-const fast = {
-  rolloutTimeoutMs: 60_000,
-  rolloutPollMs: 200,
-  approvalTimeoutMs: 60_000,
-  monitorDurationMs: 1_500,
-  monitorIntervalMs: 200,
-  failureThreshold: 3,
-  retentionMs: 1_000,
-};
-
-beforeAll(async () => {
-  if (!kubeconfigPath) throw new Error('no test cluster');
-  kube = createKubeClients(kubeconfigPath);
-  namespace = `bg-${randomUUID().slice(0, 8)}`;
-  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-  harness = await startHarness({ kube: () => kube });
-  workspace = await createTestWorkspace(harness.db, 'bg');
-  preview = await startFixtureApp();
-  stable = await startFixtureApp();
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await preview?.close();
-  await stable?.close();
-  if (namespace) await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
-});
-
-interface Deployment {
-  id: string;
-  status: string;
-  reason: string | null;
-  workflow_id: string;
-  steps: Array<{ step: string; status: string; details: Record<string, unknown> | null }>;
-}
-
-async function registerService(name: string): Promise<void> {
-  const response = await harness.call('POST', '/api/v1/services', {
-    token: workspace.tokens.operator,
-    body: {
-      name,
-      environment: 'staging',
-      definition: {
-        namespace,
-        image: 'registry.example/web:1',
-        replicas: 2,
-        ports: [{ port: 80, targetPort: 8080 }],
-        smokeChecks: [{ name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' }],
-        endpoints: { preview: preview.url, stable: stable.url },
-      },
-    },
-  });
-  expect(response.status).toBe(201);
-}
-
-async function release(service: string, version: string, options: Record<string, unknown> = {}): Promise<Deployment> {
-  const response = await harness.call('POST', '/api/v1/deployments', {
-    token: workspace.tokens.operator,
-    body: { service, environment: 'staging', version, image: `registry.example/${service}:${version}`, strategy: 'blue-green', options: { timings: fast, ...options } },
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as Deployment;
-}
-
-async function get(id: string): Promise<Deployment> {
-  return (await (await harness.call('GET', `/api/v1/deployments/${id}`, { token: workspace.tokens.viewer })).json()) as Deployment;
-}
-
-async function until(id: string, statuses: string[]): Promise<Deployment> {
-  return eventually(async () => {
-    const deployment = await get(id);
-    return statuses.includes(deployment.status) ? deployment : undefined;
-  }, 60_000);
-}
-
-async function selectedColor(serviceName: string): Promise<string | undefined> {
-  const service = await kube.core.readNamespacedService({ name: serviceName, namespace });
-  return service.spec?.selector?.['cutover.dev/color'];
-}
-
-async function replicas(name: string): Promise<number | undefined> {
-  return (await kube.apps.readNamespacedDeployment({ name, namespace })).spec?.replicas;
-}
+const { ctx, registerService, release, get, until, selectedColor, replicas } = useReleaseFixture('bg');
 
 describe('blue-green releases on Kubernetes', () => {
   it('deploys the first release to blue, the next to green, switches traffic and retires the old colour', async () => {
-    preview.respond(200, { status: 'ok' });
-    stable.respond(200, { status: 'ok' });
+    ctx.preview.respond(200, { status: 'ok' });
+    ctx.stable.respond(200, { status: 'ok' });
     await registerService('web');
 
-    const first = await until((await release('web', '1.0.0')).id, ['succeeded', 'failed', 'rolled_back', 'aborted']);
+    const first = await until((await release('web', '1.0.0')).id);
     expect(first.status).toBe('succeeded');
     expect(await selectedColor('web')).toBe('blue');
     expect(await selectedColor('web-preview')).toBe('blue');
@@ -118,10 +24,10 @@ describe('blue-green releases on Kubernetes', () => {
       'monitor:succeeded',
     ]);
 
-    const second = await until((await release('web', '2.0.0')).id, ['succeeded', 'failed', 'rolled_back', 'aborted']);
+    const second = await until((await release('web', '2.0.0')).id);
     expect(second.status).toBe('succeeded');
     expect(await selectedColor('web')).toBe('green');
-    const green = await kube.apps.readNamespacedDeployment({ name: 'web-green', namespace });
+    const green = await ctx.kube.apps.readNamespacedDeployment({ name: 'web-green', namespace: ctx.namespace });
     expect(green.spec?.template.spec?.containers[0]?.image).toBe('registry.example/web:2.0.0');
     expect(green.metadata?.annotations?.['cutover.dev/version']).toBe('2.0.0');
     // The retention period (1 s here) ends with blue scaled to zero.
@@ -131,10 +37,10 @@ describe('blue-green releases on Kubernetes', () => {
 
   it('does not switch when a smoke check fails, and scales the standby down', async () => {
     await registerService('smoky');
-    preview.respond(200, { status: 'ok' });
+    ctx.preview.respond(200, { status: 'ok' });
     expect((await until((await release('smoky', '1.0.0')).id, ['succeeded', 'failed'])).status).toBe('succeeded');
 
-    preview.respond(200, { status: 'degraded' });
+    ctx.preview.respond(200, { status: 'degraded' });
     const failed = await until((await release('smoky', '2.0.0')).id, ['succeeded', 'failed', 'rolled_back']);
     expect(failed.status).toBe('failed');
     expect(failed.reason).toMatch(/smoke checks failed: health/);
@@ -142,21 +48,21 @@ describe('blue-green releases on Kubernetes', () => {
     expect(smoke?.details?.checks).toEqual([expect.objectContaining({ name: 'health', passed: false })]);
     expect(await selectedColor('smoky')).toBe('blue');
     expect(await replicas('smoky-green')).toBe(0);
-    preview.respond(200, { status: 'ok' });
+    ctx.preview.respond(200, { status: 'ok' });
   });
 
   it('rolls back on its own when the stable endpoint fails in the monitor window', async () => {
     await registerService('shaky');
-    stable.respond(200, { status: 'ok' });
+    ctx.stable.respond(200, { status: 'ok' });
     expect((await until((await release('shaky', '1.0.0')).id, ['succeeded', 'failed'])).status).toBe('succeeded');
 
-    stable.respond(500);
+    ctx.stable.respond(500);
     const rolledBack = await until((await release('shaky', '2.0.0', { timings: { ...fast, monitorDurationMs: 20_000 } })).id, [
       'succeeded',
       'failed',
       'rolled_back',
     ]);
-    stable.respond(200, { status: 'ok' });
+    ctx.stable.respond(200, { status: 'ok' });
     expect(rolledBack.status).toBe('rolled_back');
     expect(rolledBack.reason).toMatch(/3 consecutive failed health checks/);
     expect(await selectedColor('shaky')).toBe('blue');
@@ -167,30 +73,30 @@ describe('blue-green releases on Kubernetes', () => {
     const started = await release('gated', '1.0.0', { requireApproval: true });
     await until(started.id, ['awaiting_approval']);
 
-    const wrong = await harness.call('POST', `/api/v1/deployments/${started.id}/approve`, {
-      token: workspace.tokens.operator,
+    const wrong = await ctx.harness.call('POST', `/api/v1/deployments/${started.id}/approve`, {
+      token: ctx.workspace.tokens.operator,
       body: { approver: 'ada', confirm: 'not-the-name' },
     });
     expect(wrong.status).toBe(422);
     expect((await get(started.id)).status).toBe('awaiting_approval');
 
     // One release per service at a time.
-    const concurrent = await harness.call('POST', '/api/v1/deployments', {
-      token: workspace.tokens.operator,
+    const concurrent = await ctx.harness.call('POST', '/api/v1/deployments', {
+      token: ctx.workspace.tokens.operator,
       body: { service: 'gated', environment: 'staging', version: '1.0.1', strategy: 'blue-green' },
     });
     expect(concurrent.status).toBe(409);
     expect(((await concurrent.json()) as { error: { details: { deploymentId: string } } }).error.details.deploymentId).toBe(started.id);
 
-    const approved = await harness.call('POST', `/api/v1/deployments/${started.id}/approve`, {
-      token: workspace.tokens.operator,
+    const approved = await ctx.harness.call('POST', `/api/v1/deployments/${started.id}/approve`, {
+      token: ctx.workspace.tokens.operator,
       body: { approver: 'ada', confirm: 'gated', comment: 'looks good' },
     });
     expect(approved.status).toBe(200);
     const done = await until(started.id, ['succeeded', 'failed', 'aborted']);
     expect(done.status).toBe('succeeded');
     expect(done.steps.find((step) => step.step === 'approval')?.status).toBe('succeeded');
-    const audit = await harness.db.select().from(auditLog).where(eq(auditLog.workspaceId, workspace.id));
+    const audit = await ctx.harness.db.select().from(auditLog).where(eq(auditLog.workspaceId, ctx.workspace.id));
     expect(audit).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ action: 'deployment.approve', outcome: 'success', details: { approver: 'ada', comment: 'looks good' } }),
@@ -203,8 +109,8 @@ describe('blue-green releases on Kubernetes', () => {
     await registerService('rejected');
     const first = await release('rejected', '1.0.0', { requireApproval: true });
     await until(first.id, ['awaiting_approval']);
-    const reject = await harness.call('POST', `/api/v1/deployments/${first.id}/reject`, {
-      token: workspace.tokens.operator,
+    const reject = await ctx.harness.call('POST', `/api/v1/deployments/${first.id}/reject`, {
+      token: ctx.workspace.tokens.operator,
       body: { approver: 'grace', confirm: 'rejected' },
     });
     expect(reject.status).toBe(200);
@@ -222,14 +128,14 @@ describe('blue-green releases on Kubernetes', () => {
     await registerService('aborted');
     const started = await release('aborted', '1.0.0', { requireApproval: true });
     await until(started.id, ['awaiting_approval']);
-    const abort = await harness.call('POST', `/api/v1/deployments/${started.id}/abort`, {
-      token: workspace.tokens.operator,
+    const abort = await ctx.harness.call('POST', `/api/v1/deployments/${started.id}/abort`, {
+      token: ctx.workspace.tokens.operator,
       body: { reason: 'wrong build' },
     });
     expect(abort.status).toBe(202);
     const done = await until(started.id, ['aborted', 'succeeded']);
     expect(done.reason).toMatch(/aborted by .*: wrong build/);
-    const late = await harness.call('POST', `/api/v1/deployments/${started.id}/promote`, { token: workspace.tokens.operator });
+    const late = await ctx.harness.call('POST', `/api/v1/deployments/${started.id}/promote`, { token: ctx.workspace.tokens.operator });
     expect(late.status).toBe(409);
   });
 });

@@ -1,0 +1,159 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { findActiveDeployment, listDeployments } from '../../db/repositories/deployments.ts';
+import { findService } from '../../db/repositories/services.ts';
+import { releaseWorkflowId } from '../../releases/start-release.ts';
+import { serviceDefinitionSchema } from '../../services/definition.ts';
+import { colors } from '../../workflows/lib/colors.ts';
+import type { SwitchTrafficResult, switchTrafficWorkflow } from '../../workflows/switch-traffic.ts';
+import type { ApiDeps } from '../context.ts';
+import { ApiError, errorResponses } from '../errors.ts';
+import { callerOf, requireRole } from '../middleware/auth.ts';
+import { createRouter } from '../router.ts';
+import { slugSchema } from '../schemas.ts';
+
+const nameParam = z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) });
+const switchResultSchema = z
+  .object({ switched: z.boolean(), from: z.enum(colors).nullable(), to: z.enum(colors), reason: z.string().optional() })
+  .openapi('SwitchResult');
+
+const switchRoute = createRoute({
+  method: 'post',
+  path: '/{name}/switch',
+  summary: 'Send all traffic to a warm colour',
+  security: [{ bearer: [] }],
+  middleware: [requireRole('operator')] as const,
+  request: {
+    params: nameParam,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({ environment: slugSchema, to: z.enum(colors), confirm: z.string().max(100) }).strict(),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'Switched', content: { 'application/json': { schema: switchResultSchema } } },
+    ...errorResponses(400, 401, 403, 404, 409, 422),
+  },
+});
+
+const rollbackRoute = createRoute({
+  method: 'post',
+  path: '/{name}/rollback',
+  summary: 'Back to the previous colour: one selector switch while it is warm',
+  security: [{ bearer: [] }],
+  middleware: [requireRole('operator')] as const,
+  request: {
+    params: nameParam,
+    body: { required: true, content: { 'application/json': { schema: z.object({ environment: slugSchema }).strict() } } },
+  },
+  responses: {
+    200: { description: 'Rolled back', content: { 'application/json': { schema: switchResultSchema } } },
+    ...errorResponses(400, 401, 403, 404, 409, 422),
+  },
+});
+
+const historyRoute = createRoute({
+  method: 'get',
+  path: '/{name}/history',
+  summary: "A service's releases in an environment, newest first",
+  security: [{ bearer: [] }],
+  request: {
+    params: nameParam,
+    query: z.object({ environment: slugSchema, limit: z.coerce.number().int().min(1).max(100).default(20) }),
+  },
+  responses: {
+    200: {
+      description: 'Timeline',
+      content: {
+        'application/json': {
+          schema: z.object({
+            items: z.array(
+              z.object({
+                deployment_id: z.uuid(),
+                version: z.string(),
+                strategy: z.string(),
+                status: z.string(),
+                started_at: z.string().nullable(),
+                duration_ms: z.number().int().nullable(),
+                who: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    ...errorResponses(401, 404, 422),
+  },
+});
+
+/** Service-level traffic moves outside a release, and the release timeline. */
+export function serviceTrafficRoutes(deps: ApiDeps) {
+  /** Runs the switch under the release's workflow id, so it cannot overlap a release of the same service. */
+  const runSwitch = async (workspaceId: string, environment: string, name: string, to?: (typeof colors)[number]) => {
+    const service = await findService(deps.db, workspaceId, environment, name);
+    if (!service) throw ApiError.notFound(`service ${name} in ${environment}`);
+    const workflowId = releaseWorkflowId(workspaceId, environment, name);
+    const running = await findActiveDeployment(deps.db, workspaceId, workflowId);
+    if (running) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: running.id });
+    try {
+      return await deps.temporal.workflow.execute<typeof switchTrafficWorkflow>('switchTrafficWorkflow', {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'FAIL',
+        args: [{ service: name, definition: serviceDefinitionSchema.parse(service.definition), to }],
+        staticSummary: to ? `switch ${name} in ${environment} to ${to}` : `roll back ${name} in ${environment}`,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw ApiError.conflict(`a release of ${name} is in progress`);
+      throw error;
+    }
+  };
+  const refuseCold = (result: SwitchTrafficResult) => {
+    if (!result.switched) throw ApiError.conflict(result.reason ?? 'cannot switch', result);
+    return result;
+  };
+
+  return createRouter()
+    .openapi(switchRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const { environment, to, confirm } = c.req.valid('json');
+      c.set('audit', { action: 'service.switch', target: `service/${environment}/${name}`, details: { to } });
+      if (confirm !== name) {
+        throw new ApiError(422, 'validation_failed', 'request json failed validation', [
+          { path: 'json.confirm', message: `must equal the service name "${name}"` },
+        ]);
+      }
+      return c.json(refuseCold(await runSwitch(callerOf(c).workspaceId, environment, name, to)), 200);
+    })
+    .openapi(rollbackRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const { environment } = c.req.valid('json');
+      c.set('audit', { action: 'service.rollback', target: `service/${environment}/${name}` });
+      return c.json(refuseCold(await runSwitch(callerOf(c).workspaceId, environment, name)), 200);
+    })
+    .openapi(historyRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const { environment, limit } = c.req.valid('query');
+      const { workspaceId } = callerOf(c);
+      if (!(await findService(deps.db, workspaceId, environment, name))) throw ApiError.notFound(`service ${name} in ${environment}`);
+      const rows = await listDeployments(deps.db, workspaceId, { service: name, environment, limit });
+      return c.json(
+        {
+          items: rows.map((row) => ({
+            deployment_id: row.id,
+            version: row.version,
+            strategy: row.strategy,
+            status: row.status,
+            started_at: row.startedAt?.toISOString() ?? null,
+            duration_ms: row.startedAt && row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null,
+            who: row.createdBy,
+          })),
+        },
+        200,
+      );
+    });
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { useReleaseFixture } from '../support/release-fixture.ts';
+
+const { ctx, registerService, release, until, selectedColor } = useReleaseFixture('traffic');
+
+interface ErrorBody {
+  error: { code: string; details?: unknown };
+}
+
+describe('switching and rolling back a service outside a release', () => {
+  it('rolls back to the warm previous colour in one selector switch, and switches forward again', async () => {
+    await registerService('shop');
+    expect((await until((await release('shop', '1.0.0')).id)).status).toBe('succeeded');
+    // A long retention keeps blue warm after green takes over.
+    const second = await release('shop', '2.0.0', { timings: { retentionMs: 3_600_000, monitorDurationMs: 500, rolloutPollMs: 200 } });
+    expect((await until(second.id)).status).toBe('succeeded');
+    expect(await selectedColor('shop')).toBe('green');
+
+    const rollback = await ctx.harness.call('POST', '/api/v1/services/shop/rollback', {
+      token: ctx.workspace.tokens.operator,
+      body: { environment: 'staging' },
+    });
+    expect(rollback.status).toBe(200);
+    expect(await rollback.json()).toEqual({ switched: true, from: 'green', to: 'blue' });
+    expect(await selectedColor('shop')).toBe('blue');
+
+    const wrongConfirm = await ctx.harness.call('POST', '/api/v1/services/shop/switch', {
+      token: ctx.workspace.tokens.operator,
+      body: { environment: 'staging', to: 'green', confirm: 'shops' },
+    });
+    expect(wrongConfirm.status).toBe(422);
+    expect(await selectedColor('shop')).toBe('blue');
+
+    const forward = await ctx.harness.call('POST', '/api/v1/services/shop/switch', {
+      token: ctx.workspace.tokens.operator,
+      body: { environment: 'staging', to: 'green', confirm: 'shop' },
+    });
+    expect(forward.status).toBe(200);
+    expect(await selectedColor('shop')).toBe('green');
+
+    const history = await ctx.harness.call('GET', '/api/v1/services/shop/history?environment=staging', {
+      token: ctx.workspace.tokens.viewer,
+    });
+    const items = ((await history.json()) as { items: Array<{ version: string; status: string; duration_ms: number }> }).items;
+    expect(items.map((item) => [item.version, item.status])).toEqual([
+      ['2.0.0', 'succeeded'],
+      ['1.0.0', 'succeeded'],
+    ]);
+    expect(items.every((item) => item.duration_ms > 0)).toBe(true);
+  });
+
+  it('refuses to switch to a cold colour, and refuses while a release runs', async () => {
+    await registerService('cold');
+    expect((await until((await release('cold', '1.0.0')).id)).status).toBe('succeeded');
+    // Green was never deployed: nothing to switch to.
+    const cold = await ctx.harness.call('POST', '/api/v1/services/cold/rollback', {
+      token: ctx.workspace.tokens.operator,
+      body: { environment: 'staging' },
+    });
+    expect(cold.status).toBe(409);
+    expect(((await cold.json()) as ErrorBody).error.code).toBe('conflict');
+    expect(await selectedColor('cold')).toBe('blue');
+
+    const running = await release('cold', '2.0.0', { requireApproval: true });
+    await until(running.id, ['awaiting_approval']);
+    const busy = await ctx.harness.call('POST', '/api/v1/services/cold/switch', {
+      token: ctx.workspace.tokens.operator,
+      body: { environment: 'staging', to: 'green', confirm: 'cold' },
+    });
+    expect(busy.status).toBe(409);
+    expect(((await busy.json()) as ErrorBody).error.details).toEqual({ deploymentId: running.id });
+    await ctx.harness.call('POST', `/api/v1/deployments/${running.id}/abort`, { token: ctx.workspace.tokens.operator });
+    expect((await until(running.id)).status).toBe('aborted');
+  });
+
+  it('answers 404 for an unknown service and 422 for a bad colour', async () => {
+    const unknown = await ctx.harness.call('POST', '/api/v1/services/nope/rollback', {
+      token: ctx.workspace.tokens.operator,
+      body: { environment: 'staging' },
+    });
+    expect(unknown.status).toBe(404);
+    const badColor = await ctx.harness.call('POST', '/api/v1/services/nope/switch', {
+      token: ctx.workspace.tokens.operator,
+      body: { environment: 'staging', to: 'purple', confirm: 'nope' },
+    });
+    expect(badColor.status).toBe(422);
+    const viewer = await ctx.harness.call('POST', '/api/v1/services/nope/rollback', {
+      token: ctx.workspace.tokens.viewer,
+      body: { environment: 'staging' },
+    });
+    expect(viewer.status).toBe(403);
+  });
+});
