@@ -32,6 +32,8 @@ const configSchema = z.object({
   TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   // Path to a `temporal` CLI binary; otherwise PATH, then .tools/bin, then a build with Go.
   TEMPORAL_CLI: z.string().min(1).optional(),
+  // Whether ops jobs may run local commands on the worker (the single-machine setup); off on shared workers.
+  CUTOVER_LOCAL_COMMANDS: booleanFromEnv.default(true),
   // Base URL of the Temporal Web UI, used for links to runs.
   TEMPORAL_UI_URL: z.url().optional(),
 });

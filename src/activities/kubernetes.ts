@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ServiceDefinition } from '../services/definition.ts';
 import { KubernetesBlueGreen } from '../targets/kubernetes/blue-green.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
-import type { Color } from '../workflows/lib/colors.ts';
+import { standbyColor, type Color } from '../workflows/lib/colors.ts';
 
 /** Names one service's objects in one namespace (the definition carries the namespace). */
 export interface ServiceTarget {
@@ -61,6 +61,23 @@ export function createKubernetesActivities(deps: { kube: () => KubeClients }) {
 
     async colorPodHealth(input: ServiceTarget & { color: Color }): Promise<{ pods: number; ready: number; restarts: number }> {
       return target(input).podHealth(input.color);
+    },
+
+    /**
+     * Sends all traffic to `to` (default: the colour not serving now) if it has ready pods, and verifies the
+     * Service took it. One activity so an operator's rollback costs one step.
+     */
+    async switchToWarmColor(
+      input: ServiceTarget & { to?: Color },
+    ): Promise<{ switched: boolean; from: Color | null; to: Color; reason?: string }> {
+      const bg = target(input);
+      const from = (await bg.activeColor()) ?? null;
+      const to = input.to ?? standbyColor(from ?? undefined);
+      if (from === to) return { switched: true, from, to };
+      const health = await bg.podHealth(to);
+      if (health.ready === 0) return { switched: false, from, to, reason: `${input.service}-${to} has no ready pods` };
+      await bg.select('stable', to);
+      return { switched: true, from, to };
     },
 
     /**

@@ -2,6 +2,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ApiDeps } from './context.ts';
+import { blueGreenOptionsSchema } from '../releases/strategies.ts';
 import { ApiError } from './errors.ts';
 import { auditMutations } from './middleware/audit.ts';
 import { authenticate } from './middleware/auth.ts';
@@ -11,6 +12,7 @@ import { deploymentControlRoutes } from './routes/deployment-controls.ts';
 import { deploymentEventRoutes } from './routes/deployment-events.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { opsJobRoutes } from './routes/ops-jobs.ts';
 import { createRouter } from './router.ts';
 import { serviceTrafficRoutes } from './routes/service-traffic.ts';
 import { serviceRoutes } from './routes/services.ts';
@@ -41,6 +43,7 @@ export function createApp(deps: ApiDeps) {
   // Registered before authentication, so the document is public and answers without calling on.
   v1.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Cutover API', version: '1' } });
   v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  v1.openAPIRegistry.register('BlueGreenOptions', blueGreenOptionsSchema);
   v1.use('*', authenticate(deps.db));
   v1.route('/workspaces', workspaceRoutes(deps));
   v1.route('/tokens', tokenRoutes(deps));
@@ -50,6 +53,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/deployments', deploymentControlRoutes(deps));
   v1.route('/deployments', deploymentEventRoutes(deps));
   v1.route('/audit', auditRoutes(deps));
+  v1.route('/ops/jobs', opsJobRoutes(deps));
   app.route('/api/v1', v1);
 
   app.notFound((c) => {

@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import {
   deleteDeployment,
@@ -14,6 +14,7 @@ import {
   statusSearchAttribute,
   workspaceSearchAttribute,
 } from '../temporal/search-attributes.ts';
+import { startWhenFree } from './start-when-free.ts';
 
 export interface ReleaseRequest {
   workspaceId: string;
@@ -64,30 +65,34 @@ export async function startRelease(
     workflowId,
     createdBy: request.requestedBy,
   });
+  const { workflowType, args } = workflow(deployment.id);
+  let started: unknown;
   try {
-    const { workflowType, args } = workflow(deployment.id);
-    await deps.temporal.workflow.start(workflowType, {
-      taskQueue: deps.taskQueue,
-      workflowId,
-      workflowIdConflictPolicy: 'FAIL',
-      args,
-      memo: { deploymentId: deployment.id },
-      typedSearchAttributes: [
-        { key: workspaceSearchAttribute, value: request.workspaceName },
-        { key: serviceSearchAttribute, value: request.service },
-        { key: environmentSearchAttribute, value: request.environment },
-        { key: statusSearchAttribute, value: 'pending' },
-      ],
-      staticSummary: `${request.strategy} release of ${request.service} ${request.version} to ${request.environment}`,
-    });
+    started = await startWhenFree(() =>
+      deps.temporal.workflow.start(workflowType, {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'FAIL',
+        args,
+        memo: { deploymentId: deployment.id },
+        typedSearchAttributes: [
+          { key: workspaceSearchAttribute, value: request.workspaceName },
+          { key: serviceSearchAttribute, value: request.service },
+          { key: environmentSearchAttribute, value: request.environment },
+          { key: statusSearchAttribute, value: 'pending' },
+        ],
+        staticSummary: `${request.strategy} release of ${request.service} ${request.version} to ${request.environment}`,
+      }),
+    );
   } catch (error) {
     // Nothing was started, so nothing may stay recorded.
     await deleteDeployment(deps.db, request.workspaceId, deployment.id);
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      const holder = await deps.temporal.workflow.getHandle(workflowId).describe();
-      return { started: false, runningDeploymentId: holder.memo?.deploymentId as string | undefined };
-    }
     throw new Error(`failed to start the release workflow ${workflowId}`, { cause: error });
+  }
+  if (!started) {
+    await deleteDeployment(deps.db, request.workspaceId, deployment.id);
+    const holder = await deps.temporal.workflow.getHandle(workflowId).describe();
+    return { started: false, runningDeploymentId: holder.memo?.deploymentId as string | undefined };
   }
   return { started: true, deployment };
 }

@@ -27,7 +27,8 @@ export const blueGreenOptionsSchema = z
       .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .openapi('BlueGreenOptions');
 export type BlueGreenOptions = z.infer<typeof blueGreenOptionsSchema>;
 
 /** Environments whose releases always wait for a person's approval. */

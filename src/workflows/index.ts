@@ -2,4 +2,5 @@
 export { dryRunWorkflow } from './dry-run.ts';
 export { blueGreenWorkflow } from './blue-green.ts';
 export { retireColorWorkflow } from './retire-color.ts';
+export { opsJobWorkflow } from './ops-job.ts';
 export { switchTrafficWorkflow } from './switch-traffic.ts';

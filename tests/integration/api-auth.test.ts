@@ -205,3 +205,37 @@ describe('audit log', () => {
     expect(viaApi.items.map((item) => item.request_id)).toEqual(expect.arrayContaining([requestId, refusedId]));
   });
 });
+
+describe('strategy options', () => {
+  it('checks options against the strategy and names the bad ones', async () => {
+    const before = await deploymentCount(mine.id);
+    const body = await expectError(
+      await harness.call('POST', '/api/v1/deployments', {
+        token: mine.tokens.operator,
+        body: { ...validRelease, strategy: 'blue-green', options: { timings: { monitorIntervalMs: 5 }, surprise: 1 } },
+      }),
+      422,
+      'validation_failed',
+    );
+    expect(body.error.details?.map((detail) => detail.path)).toEqual(
+      expect.arrayContaining(['json.options.timings.monitorIntervalMs', 'json.options']),
+    );
+    await expectError(
+      await harness.call('POST', '/api/v1/deployments', { token: mine.tokens.operator, body: { ...validRelease, options: { x: 1 } } }),
+      422,
+      'validation_failed',
+    );
+    expect(await deploymentCount(mine.id)).toBe(before);
+  });
+
+  it('answers 404 for a blue-green release of a service that is not registered', async () => {
+    await expectError(
+      await harness.call('POST', '/api/v1/deployments', {
+        token: mine.tokens.operator,
+        body: { ...validRelease, service: 'unregistered', strategy: 'blue-green' },
+      }),
+      404,
+      'not_found',
+    );
+  });
+});

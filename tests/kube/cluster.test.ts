@@ -21,12 +21,12 @@ describe.skipIf(!kubeconfigPath)('the Kubernetes test cluster', () => {
   });
 
   it('serves the Gateway API HTTPRoute v1 resource', async () => {
-    const list = await ctx.clients.custom.listNamespacedCustomObject({
+    const list = (await ctx.clients.custom.listNamespacedCustomObject({
       group: 'gateway.networking.k8s.io',
       version: 'v1',
       namespace: ctx.namespace,
       plural: 'httproutes',
-    });
+    })) as { items: unknown[] };
     expect(list.items).toEqual([]);
   });
 

@@ -78,14 +78,14 @@ describe.skipIf(!kubeconfigPath)('Gateway API HTTPRoute backend weights', () => 
     expect(weightsOf(await readRoute('cart'))).toEqual({ 'cart-blue': 0, 'cart-green': 100 });
 
     // The weights moved since we read them: the test op fails and nothing changes.
-    const err: unknown = await setWeights([90, 10], [50, 50]).catch((e: unknown) => e);
+    const err: unknown = await setWeights([90, 10], [50, 50]).catch((e: unknown): unknown => e);
     expect(isApiError(err, 422)).toBe(true);
     expect(weightsOf(await readRoute('cart'))).toEqual({ 'cart-blue': 0, 'cart-green': 100 });
   }, 60_000);
 
   it('enforces the CRD schema and has no strategic merge patch for custom resources', async () => {
     await createRoute('checkout', 100, 0);
-    const negative = await ctx.clients.custom
+    const negative: unknown = await ctx.clients.custom
       .patchNamespacedCustomObject(
         {
           ...httpRoutes,
@@ -95,15 +95,15 @@ describe.skipIf(!kubeconfigPath)('Gateway API HTTPRoute backend weights', () => 
         },
         setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
       )
-      .catch((e: unknown) => e);
+      .catch((e: unknown): unknown => e);
     expect(isApiError(negative, 422)).toBe(true);
 
-    const strategic = await ctx.clients.custom
+    const strategic: unknown = await ctx.clients.custom
       .patchNamespacedCustomObject(
         { ...httpRoutes, namespace: ctx.namespace, name: 'checkout', body: { spec: { rules: [] } } },
         setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
       )
-      .catch((e: unknown) => e);
+      .catch((e: unknown): unknown => e);
     expect(isApiError(strategic, 415)).toBe(true);
     expect(weightsOf(await readRoute('checkout'))).toEqual({ 'checkout-blue': 100, 'checkout-green': 0 });
   }, 60_000);

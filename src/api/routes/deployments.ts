@@ -27,12 +27,22 @@ const releaseTarget = {
   image: z.string().min(1).max(512).optional(),
 };
 
-/** One body shape per strategy, told apart by `strategy`; options are checked against that strategy. */
+/** Options each strategy takes; checked after the body so one response names every bad field. */
+const optionsByStrategy = {
+  'dry-run': z.object({}).strict(),
+  'blue-green': blueGreenOptionsSchema,
+} as const;
+
 const createDeploymentBody = z
-  .discriminatedUnion('strategy', [
-    z.object({ ...releaseTarget, strategy: z.literal('dry-run'), options: z.object({}).strict().default({}) }).strict(),
-    z.object({ ...releaseTarget, strategy: z.literal('blue-green'), options: blueGreenOptionsSchema.default({ timings: {} }) }).strict(),
-  ])
+  .object({
+    ...releaseTarget,
+    strategy: z.enum(['dry-run', 'blue-green']),
+    options: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .openapi({ description: 'Per strategy: none for dry-run; BlueGreenOptions for blue-green' }),
+  })
+  .strict()
   .openapi('CreateDeployment');
 
 const createDeploymentRoute = createRoute({
@@ -90,6 +100,19 @@ const getDeploymentRoute = createRoute({
   },
 });
 
+function parseOptions<S extends keyof typeof optionsByStrategy>(strategy: S, options: unknown): z.infer<(typeof optionsByStrategy)[S]> {
+  const parsed = optionsByStrategy[strategy].safeParse(options);
+  if (!parsed.success) {
+    throw new ApiError(
+      422,
+      'validation_failed',
+      `options do not fit the ${strategy} strategy`,
+      parsed.error.issues.map((issue) => ({ path: ['json', 'options', ...issue.path].join('.'), message: issue.message })),
+    );
+  }
+  return parsed.data as z.infer<(typeof optionsByStrategy)[S]>;
+}
+
 export function deploymentRoutes(deps: ApiDeps) {
   const ui = () => ({ base: deps.temporalUiUrl, namespace: deps.temporal.options.namespace });
   return createRouter()
@@ -104,12 +127,15 @@ export function deploymentRoutes(deps: ApiDeps) {
         requestedBy: caller.tokenName,
       };
       let workflow: ReleaseWorkflow;
-      if (input.strategy === 'blue-green') {
+      // Checked before anything is looked up or recorded.
+      const blueGreenOptions = input.strategy === 'blue-green' ? parseOptions('blue-green', input.options) : undefined;
+      if (input.strategy === 'dry-run') parseOptions('dry-run', input.options);
+      if (blueGreenOptions) {
         const service = await findService(deps.db, caller.workspaceId, input.environment, input.service);
         if (!service) throw ApiError.notFound(`service ${input.service} in ${input.environment}`);
         const definition = serviceDefinitionSchema.parse(service.definition);
         const image = input.image ?? definition.image;
-        workflow = blueGreenRelease({ ...request, image }, definition, input.options);
+        workflow = blueGreenRelease({ ...request, image }, definition, blueGreenOptions);
         request.image = image;
       } else {
         workflow = dryRunRelease(request);

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { findActiveDeployment, listDeployments } from '../../db/repositories/deployments.ts';
 import { findService } from '../../db/repositories/services.ts';
 import { releaseWorkflowId } from '../../releases/start-release.ts';
+import { startWhenFree } from '../../releases/start-when-free.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
 import { colors } from '../../workflows/lib/colors.ts';
 import type { SwitchTrafficResult, switchTrafficWorkflow } from '../../workflows/switch-traffic.ts';
@@ -99,18 +99,17 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
     const workflowId = releaseWorkflowId(workspaceId, environment, name);
     const running = await findActiveDeployment(deps.db, workspaceId, workflowId);
     if (running) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: running.id });
-    try {
-      return await deps.temporal.workflow.execute<typeof switchTrafficWorkflow>('switchTrafficWorkflow', {
+    const result = await startWhenFree(() =>
+      deps.temporal.workflow.execute<typeof switchTrafficWorkflow>('switchTrafficWorkflow', {
         taskQueue: deps.taskQueue,
         workflowId,
         workflowIdConflictPolicy: 'FAIL',
         args: [{ service: name, definition: serviceDefinitionSchema.parse(service.definition), to }],
         staticSummary: to ? `switch ${name} in ${environment} to ${to}` : `roll back ${name} in ${environment}`,
-      });
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) throw ApiError.conflict(`a release of ${name} is in progress`);
-      throw error;
-    }
+      }),
+    );
+    if (!result) throw ApiError.conflict(`a release of ${name} is in progress`);
+    return result;
   };
   const refuseCold = (result: SwitchTrafficResult) => {
     if (!result.switched) throw ApiError.conflict(result.reason ?? 'cannot switch', result);

@@ -2,3 +2,4 @@ export * from './workspaces.ts';
 export * from './services.ts';
 export * from './deployments.ts';
 export * from './audit.ts';
+export * from './ops-jobs.ts';

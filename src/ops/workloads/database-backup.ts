@@ -1,0 +1,64 @@
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { baseEnvironment, runProcess } from './process.ts';
+import { WorkloadError, type WorkloadRunner } from './types.ts';
+
+const dumpName = /^cutover-\d{8}T\d{6}Z-[0-9a-f]{8}\.dump$/;
+
+/**
+ * cutover-20260102T030000Z-1a2b3c4d.dump (time, then the run): sorts by time, never clashes between runs,
+ * and the pattern tells our dumps from anything else in the folder.
+ */
+export function dumpFileName(at: Date, runId: string): string {
+  return `cutover-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}-${runId.slice(0, 8)}.dump`;
+}
+
+/**
+ * Built in: pg_dump (custom format) of Cutover's Postgres database into a folder on the worker, then deletes
+ * all but the newest `keep` dumps. The dump is written under a temporary name and renamed when complete,
+ * so a failed dump never replaces a good one.
+ */
+export function databaseBackupRunner(deps: { databaseUrl?: string; now?: () => Date }): WorkloadRunner<'database-backup'> {
+  return {
+    type: 'database-backup',
+    async run(workload, context) {
+      if (!deps.databaseUrl) {
+        throw new WorkloadError('database backups need a Postgres server (DATABASE_URL); the embedded database has none');
+      }
+      const url = new URL(deps.databaseUrl);
+      // The password goes through the environment, not the command line that `ps` shows.
+      const password = decodeURIComponent(url.password);
+      url.password = '';
+      await mkdir(workload.directory, { recursive: true });
+      const file = path.join(workload.directory, dumpFileName(deps.now?.() ?? new Date(), context.runId));
+      const partial = `${file}.partial`;
+      context.onLine('stdout', `dumping the database to ${file}`);
+      const result = await runProcess(
+        {
+          command: ['pg_dump', '--format=custom', `--file=${partial}`, `--dbname=${url.toString()}`],
+          env: { ...baseEnvironment(), ...(password ? { PGPASSWORD: password } : {}) },
+        },
+        context,
+      );
+      if (result.exitCode !== 0) {
+        await rm(partial, { force: true });
+        return result;
+      }
+      await rename(partial, file);
+      const dumps = await newestFirst(workload.directory);
+      for (const old of dumps.slice(workload.keep)) {
+        await rm(path.join(workload.directory, old), { force: true });
+        context.onLine('stdout', `deleted old dump ${old}`);
+      }
+      context.onLine('stdout', `kept ${Math.min(dumps.length, workload.keep)} dump(s)`);
+      return { exitCode: 0 };
+    },
+  };
+}
+
+/** Our dumps in the folder, newest first (by modification time, then name). */
+async function newestFirst(directory: string): Promise<string[]> {
+  const names = (await readdir(directory)).filter((name) => dumpName.test(name));
+  const dumps = await Promise.all(names.map(async (name) => ({ name, at: (await stat(path.join(directory, name))).mtimeMs })));
+  return dumps.sort((a, b) => b.at - a.at || b.name.localeCompare(a.name)).map((dump) => dump.name);
+}

@@ -1,0 +1,145 @@
+import { ApiException, type BatchV1Api, type CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { Workload } from '../definition.ts';
+import type { WorkloadContext, WorkloadRunner } from './types.ts';
+import { WorkloadError } from './types.ts';
+
+/** The narrow set of API clients a Kubernetes Job workload needs. */
+export interface JobClients {
+  batch: BatchV1Api;
+  core: CoreV1Api;
+}
+
+type KubernetesWorkload = Extract<Workload, { type: 'kubernetes' }>;
+
+/** Job names are DNS labels (63 characters): job name, run and attempt, so every attempt has its own Job. */
+export function jobObjectName(jobName: string, runId: string, attempt: number): string {
+  return `ops-${jobName.slice(0, 40).replace(/-+$/, '')}-${runId.slice(0, 8)}-${attempt}`;
+}
+
+/** The Job for one attempt: no Kubernetes-side retries (Temporal retries), cleaned up an hour after it ends. */
+export function buildJob(workload: KubernetesWorkload, context: Pick<WorkloadContext, 'jobName' | 'runId' | 'attempt'>): V1Job {
+  const labels = {
+    'app.kubernetes.io/managed-by': 'cutover',
+    'cutover.dev/ops-job': context.jobName,
+    'cutover.dev/ops-run': context.runId,
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: jobObjectName(context.jobName, context.runId, context.attempt), labels },
+    spec: {
+      backoffLimit: 0,
+      ttlSecondsAfterFinished: 3600,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: workload.service_account,
+          containers: [
+            {
+              name: 'job',
+              image: workload.image,
+              command: workload.command,
+              env: Object.entries(workload.env ?? {}).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export type JobState = { state: 'running' } | { state: 'complete' | 'failed'; message?: string };
+
+/** Reads a Job's conditions: Complete or Failed (status True) end it; anything else is still running. */
+export function jobState(job: V1Job): JobState {
+  for (const condition of job.status?.conditions ?? []) {
+    if (condition.status !== 'True') continue;
+    if (condition.type === 'Complete') return { state: 'complete' };
+    if (condition.type === 'Failed') return { state: 'failed', message: condition.message ?? condition.reason };
+  }
+  return { state: 'running' };
+}
+
+/** The exit code of the Job's container, when its pod has terminated. */
+function exitCodeOf(pod: V1Pod | undefined): number | undefined {
+  return pod?.status?.containerStatuses?.find((status) => status.name === 'job')?.state?.terminated?.exitCode;
+}
+
+/**
+ * Creates a Kubernetes Job for the attempt, waits for it to finish (heartbeating), then copies its pod's
+ * log into the run's log (Kubernetes merges stdout and stderr, so all lines count as stdout).
+ * Cancelling the attempt deletes the Job and its pod.
+ */
+export function kubernetesRunner(options: { clients: () => JobClients; pollMs?: number }): WorkloadRunner<'kubernetes'> {
+  const pollMs = options.pollMs ?? 1000;
+  return {
+    type: 'kubernetes',
+    async run(workload, context) {
+      const clients = options.clients();
+      const namespace = workload.namespace;
+      const body = buildJob(workload, context);
+      const name = body.metadata?.name ?? '';
+      try {
+        await clients.batch.createNamespacedJob({ namespace, body });
+        context.onLine('stdout', `created Job ${namespace}/${name}`);
+      } catch (error) {
+        // A retried activity may find the Job its previous try created: wait for that one.
+        if (!(error instanceof ApiException && error.code === 409)) {
+          const retryable = !(error instanceof ApiException && [400, 403, 404, 422].includes(error.code));
+          throw new WorkloadError(`could not create Job ${namespace}/${name}: ${describe(error)}`, retryable, { cause: error });
+        }
+      }
+      let state: JobState = { state: 'running' };
+      while (state.state === 'running') {
+        if (context.signal.aborted) {
+          await deleteJob(clients, namespace, name);
+          context.onLine('stderr', `stopped: deleted Job ${namespace}/${name}`);
+          return { exitCode: 143 };
+        }
+        context.heartbeat();
+        state = jobState(await clients.batch.readNamespacedJob({ name, namespace }));
+        if (state.state === 'running') await sleep(pollMs, context.signal);
+      }
+      const pods = await clients.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
+      const pod = pods.items.at(-1);
+      if (pod?.metadata?.name) await copyLog(clients, namespace, pod.metadata.name, context);
+      if (state.state === 'failed' && state.message) context.onLine('stderr', `Job failed: ${state.message}`);
+      return { exitCode: exitCodeOf(pod) ?? (state.state === 'complete' ? 0 : 1) };
+    },
+  };
+}
+
+async function copyLog(clients: JobClients, namespace: string, pod: string, context: WorkloadContext): Promise<void> {
+  try {
+    const log = await clients.core.readNamespacedPodLog({ name: pod, namespace, container: 'job' });
+    for (const line of log.split('\n')) if (line !== '') context.onLine('stdout', line);
+  } catch (error) {
+    context.onLine('stderr', `the log of pod ${pod} is not available: ${describe(error)}`);
+  }
+}
+
+async function deleteJob(clients: JobClients, namespace: string, name: string): Promise<void> {
+  try {
+    await clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+  } catch (error) {
+    if (!(error instanceof ApiException && error.code === 404)) throw error;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiException) return `HTTP ${error.code}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
