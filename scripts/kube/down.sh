@@ -26,7 +26,8 @@ kwokctl="$(ls "$ROOT"/.tools/kube/kwok-*/bin/kwokctl 2>/dev/null | tail -n 1 || 
 [[ -x "$kwokctl" ]] || { echo "[kube:down] error: kwokctl not found under .tools/kube; run npm run kube:up first" >&2; exit 1; }
 
 log "deleting cluster $CLUSTER_NAME"
-# --kubeconfig "" keeps kwokctl away from ~/.kube/config (up.sh never wrote there).
-"$kwokctl" delete cluster --name "$CLUSTER_NAME" --kubeconfig "" >&2
+# A kubeconfig of its own keeps kwokctl away from ~/.kube/config (up.sh never wrote there); it refuses "".
+touch "$DATA_DIR/kwokctl-kubeconfig"
+"$kwokctl" delete cluster --name "$CLUSTER_NAME" --kubeconfig "$DATA_DIR/kwokctl-kubeconfig" >&2
 rm -f "$DATA_DIR/kubeconfig" "$DATA_DIR/cluster.stamp"
 log "deleted"

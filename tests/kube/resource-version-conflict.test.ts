@@ -1,33 +1,33 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isApiError } from '../support/kube-client.ts';
-import { kubeconfigPath, useKubeNamespace, webDeployment } from '../support/kube-test.ts';
+import { kubeconfigPath, useKubeNamespace } from '../support/kube-test.ts';
 
 describe.skipIf(!kubeconfigPath)('optimistic concurrency with resourceVersion', () => {
   const ctx = useKubeNamespace('conflict');
 
   it('rejects a replace built from a stale read with 409 Conflict', async () => {
-    const { apps } = ctx.clients;
+    // A ConfigMap: no controller writes to it, so the only writers are this test's two "releases".
+    const { core } = ctx.clients;
     const namespace = ctx.namespace;
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: webDeployment({ name: 'web', labels: { app: 'web' }, image: 'web:1', replicas: 1 }),
-    });
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'owner' }, data: { owner: 'none' } } });
 
-    const stale = await apps.readNamespacedDeployment({ name: 'web', namespace });
-    const fresh = await apps.readNamespacedDeployment({ name: 'web', namespace });
-    fresh.metadata = { ...fresh.metadata, annotations: { 'cutover.dev/owner': 'release-a' } };
-    const updated = await apps.replaceNamespacedDeployment({ name: 'web', namespace, body: fresh });
+    const stale = await core.readNamespacedConfigMap({ name: 'owner', namespace });
+    const fresh = await core.readNamespacedConfigMap({ name: 'owner', namespace });
+    const updated = await core.replaceNamespacedConfigMap({
+      name: 'owner',
+      namespace,
+      body: { ...fresh, data: { owner: 'release-a' } },
+    });
     expect(updated.metadata?.resourceVersion).not.toBe(stale.metadata?.resourceVersion);
 
-    stale.metadata = { ...stale.metadata, annotations: { 'cutover.dev/owner': 'release-b' } };
-    const err: unknown = await apps
-      .replaceNamespacedDeployment({ name: 'web', namespace, body: stale })
+    const err: unknown = await core
+      .replaceNamespacedConfigMap({ name: 'owner', namespace, body: { ...stale, data: { owner: 'release-b' } } })
       .catch((e: unknown) => e);
     expect(isApiError(err, 409)).toBe(true);
 
-    const current = await apps.readNamespacedDeployment({ name: 'web', namespace });
-    expect(current.metadata?.annotations?.['cutover.dev/owner']).toBe('release-a');
+    const current = await core.readNamespacedConfigMap({ name: 'owner', namespace });
+    expect(current.data).toEqual({ owner: 'release-a' });
   }, 60_000);
 
   it('rejects a merge patch that carries a stale resourceVersion as a precondition', async () => {
