@@ -1,9 +1,9 @@
 import { VersionApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isApiError } from '../support/kube-client.ts';
-import { kubeconfigPath, useKubeNamespace, webDeployment } from '../support/kube-test.ts';
+import { useKubeNamespace, webDeployment } from '../support/kube-test.ts';
 
-describe.skipIf(!kubeconfigPath)('the Kubernetes test cluster', () => {
+describe('the Kubernetes test cluster', () => {
   const ctx = useKubeNamespace('cluster');
 
   it('is a real Kubernetes API server with a pinned version', async () => {

@@ -1,13 +1,13 @@
 import { PatchStrategy, setHeaderOptions, type V1ReplicaSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { waitForRollout } from '../support/rollout.ts';
-import { kubeconfigPath, useKubeNamespace, webDeployment } from '../support/kube-test.ts';
+import { useKubeNamespace, webDeployment } from '../support/kube-test.ts';
 
 function imagesOf(rs: V1ReplicaSet): string[] {
   return rs.spec?.template?.spec?.containers.map((c) => c.image ?? '') ?? [];
 }
 
-describe.skipIf(!kubeconfigPath)('Deployment rollouts', () => {
+describe('Deployment rollouts', () => {
   const ctx = useKubeNamespace('rollout');
 
   it('rolls out a new Deployment until every replica is available', async () => {

@@ -1,7 +1,7 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isApiError } from '../support/kube-client.ts';
-import { kubeconfigPath, useKubeNamespace } from '../support/kube-test.ts';
+import { useKubeNamespace } from '../support/kube-test.ts';
 
 /** The part of a Gateway API HTTPRoute these tests read. */
 interface HttpRoute {
@@ -11,7 +11,7 @@ interface HttpRoute {
 
 const httpRoutes = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
 
-describe.skipIf(!kubeconfigPath)('Gateway API HTTPRoute backend weights', () => {
+describe('Gateway API HTTPRoute backend weights', () => {
   const ctx = useKubeNamespace('httproute');
 
   const weightsOf = (route: HttpRoute): Record<string, number | undefined> =>

@@ -4,14 +4,14 @@ import type { LogStream } from '../../src/db/schema/index.ts';
 import { jobObjectName, kubernetesRunner, type JobClients } from '../../src/ops/workloads/kubernetes.ts';
 import type { WorkloadContext } from '../../src/ops/workloads/types.ts';
 import { createTestNamespace, deleteTestNamespace, isApiError, waitFor } from '../support/kube-client.ts';
-import { kubeconfigPath, useKubeNamespace } from '../support/kube-test.ts';
+import { useKubeNamespace } from '../support/kube-test.ts';
 
 // The Kubernetes Job workload against the real API server, Job controller and scheduler. kwok's fake node runs
 // no containers: it marks a Job's pod Succeeded with exit code 0 at once and serves no logs. So the success path
 // is real end to end (except the log text); failure is driven by setting the Job's status through the status
 // subresource, in a namespace whose quota keeps the Job controller from creating any pod.
 
-describe.skipIf(!kubeconfigPath)('the Kubernetes Job workload', () => {
+describe('the Kubernetes Job workload', () => {
   const ctx = useKubeNamespace('ops-job');
   const clients = (): JobClients => ({ batch: ctx.clients.kc.makeApiClient(BatchV1Api), core: ctx.clients.core });
   const runner = kubernetesRunner({ clients, pollMs: 200 });

@@ -1,9 +1,9 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isApiError } from '../support/kube-client.ts';
-import { kubeconfigPath, useKubeNamespace } from '../support/kube-test.ts';
+import { useKubeNamespace } from '../support/kube-test.ts';
 
-describe.skipIf(!kubeconfigPath)('optimistic concurrency with resourceVersion', () => {
+describe('optimistic concurrency with resourceVersion', () => {
   const ctx = useKubeNamespace('conflict');
 
   it('rejects a replace built from a stale read with 409 Conflict', async () => {

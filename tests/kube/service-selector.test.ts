@@ -2,9 +2,9 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isApiError, waitFor } from '../support/kube-client.ts';
 import { waitForRollout } from '../support/rollout.ts';
-import { kubeconfigPath, useKubeNamespace, webDeployment } from '../support/kube-test.ts';
+import { useKubeNamespace, webDeployment } from '../support/kube-test.ts';
 
-describe.skipIf(!kubeconfigPath)('switching a Service selector between blue and green', () => {
+describe('switching a Service selector between blue and green', () => {
   const ctx = useKubeNamespace('selector');
 
   /** IPs of the ready endpoints the EndpointSlice controller publishes for the Service. */

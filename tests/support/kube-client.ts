@@ -18,16 +18,13 @@ export interface KubeClients {
 }
 
 /**
- * The test cluster's kubeconfig path, set by the vitest global setup. Missing means "no cluster":
- * the caller skips locally, but under CI that is a failure, so this throws.
+ * The test cluster's kubeconfig path, set by the kube project's global setup (tests/setup/kube.ts), which
+ * starts the cluster. Missing means the setup did not run: a failure, never a skip.
  */
-export function testKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function testKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
   const path = env.CUTOVER_TEST_KUBECONFIG;
-  if (path) return path;
-  if (env.CI === 'true') {
-    throw new Error('CUTOVER_TEST_KUBECONFIG is not set: the Kubernetes test cluster did not start (see npm run kube:up)');
-  }
-  return undefined;
+  if (!path) throw new Error('CUTOVER_TEST_KUBECONFIG is not set: run the Kubernetes tests through vitest (npm test)');
+  return path;
 }
 
 export function loadKubeClients(kubeconfigPath: string): KubeClients {
