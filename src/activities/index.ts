@@ -4,6 +4,7 @@ import type { OpsWorkerOptions } from '../ops/workloads/index.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
 import { createDeploymentActivities } from './deployments.ts';
 import { createKubernetesActivities } from './kubernetes.ts';
+import { createNotificationActivities } from './notifications.ts';
 import { createOpsJobActivities } from './ops-jobs.ts';
 import { createHttpCheckActivities } from './smoke.ts';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeploymentActivities(deps),
     ...createKubernetesActivities(deps),
     ...createHttpCheckActivities(),
+    ...createNotificationActivities(deps),
     ...createOpsJobActivities(deps),
   };
 }

@@ -66,6 +66,8 @@ export const serviceDefinitionSchema = z
       .object({ path: z.string().startsWith('/').max(1024).default('/healthz'), timeoutMs: z.number().int().min(100).max(30_000).default(2_000) })
       .strict()
       .optional(),
+    /** A Slack-compatible webhook told about each release's progress. */
+    notifications: z.object({ webhookUrl: z.url() }).strict().optional(),
     /** Where Cutover reaches the colours over HTTP; default: the Services' cluster DNS names. */
     endpoints: z.object({ preview: z.url().optional(), stable: z.url().optional() }).strict().optional(),
   })

@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { ReleaseNotification } from '../activities/notifications.ts';
 import type { DeploymentStatus } from '../db/schema/deployments.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import { statusSearchAttribute } from '../temporal/search-attributes.ts';
@@ -50,6 +51,9 @@ const kube = proxyActivities<Activities>({
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidDefinition'] },
 });
 const http = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 } });
+// One attempt, short: a notification must never hold a release up (the activity also has a circuit breaker).
+const notifier = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
+const finalStatuses: readonly DeploymentStatus[] = ['succeeded', 'failed', 'rolled_back', 'aborted'];
 
 /** Deploys to the standby colour, tests it, waits for approval, switches, watches and rolls back on its own. */
 export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseState> {
@@ -80,11 +84,25 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
   setHandler(rollbackSignal, ({ by, reason }) => void (rollbackRequest ??= `rolled back by ${by}${reason ? `: ${reason}` : ''}`));
   setHandler(promoteSignal, () => void (promoted = true));
 
+  let announcedStart = false;
+  /** Tells the service's webhook, if it has one; only final events are waited for, so they are not lost. */
+  const notify = (event: ReleaseNotification['event'], reason?: string): Promise<unknown> => {
+    const url = input.definition.notifications?.webhookUrl;
+    if (!url) return Promise.resolve();
+    const { service, environment, version, deploymentId } = input;
+    return notifier.notifyWebhook({ url, event, service, environment, version, deploymentId, reason }).catch(() => undefined);
+  };
   const setStatus = async (status: DeploymentStatus, reason?: string) => {
     state.status = status;
     if (reason) state.reason = reason;
     await steps.status(status, reason);
     upsertSearchAttributes([{ key: statusSearchAttribute, value: status }]);
+    if (finalStatuses.includes(status)) await notify(status as ReleaseNotification['event'], reason);
+    else if (status === 'awaiting_approval') void notify('awaiting_approval');
+    else if (status === 'in_progress' && !announcedStart) {
+      announcedStart = true;
+      void notify('started');
+    }
   };
   /** Ends a release that never moved traffic: the standby goes back to zero. */
   const endBeforeSwitch = async (status: 'failed' | 'aborted', reason: string, standby: Color) => {
@@ -150,6 +168,7 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
     changed,
   }));
   state.trafficColor = standby;
+  void notify('switched');
 
   state.step = 'monitor';
   const verdict = await steps.run('monitor', () => monitor(), (result) => ({ ...result.tally, outcome: result.outcome }));

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/index.ts';
 import { eventually } from '../support/harness.ts';
+import { startFixtureApp } from '../support/fixture-app.ts';
 import { fastTimings as fast, useReleaseFixture } from '../support/release-fixture.ts';
 
 const { ctx, registerService, release, get, until, selectedColor, replicas } = useReleaseFixture('bg');
@@ -137,5 +138,31 @@ describe('blue-green releases on Kubernetes', () => {
     expect(done.reason).toMatch(/aborted by .*: wrong build/);
     const late = await ctx.harness.call('POST', `/api/v1/deployments/${started.id}/promote`, { token: ctx.workspace.tokens.operator });
     expect(late.status).toBe(409);
+  });
+});
+
+describe('webhook notifications', () => {
+  it('tells a Slack-compatible webhook when a release starts, switches and succeeds', async () => {
+    const webhook = await startFixtureApp({ status: 200, body: { ok: true } });
+    try {
+      await registerService('notified', 'staging', { notifications: { webhookUrl: `${webhook.url}/hooks/release` } });
+      const done = await until((await release('notified', '1.0.0')).id);
+      expect(done.status).toBe('succeeded');
+      const messages = await eventually(() => Promise.resolve(webhook.bodies.length >= 3 ? webhook.bodies : undefined));
+      const events = messages.map((body) => JSON.parse(body) as { event: string; text: string; deploymentId: string });
+      expect(events.map((message) => message.event)).toEqual(['started', 'switched', 'succeeded']);
+      expect(events[2]).toMatchObject({ deploymentId: done.id, text: '*notified* 1.0.0 in staging: succeeded' });
+    } finally {
+      await webhook.close();
+    }
+  });
+
+  it('does not let a dead webhook fail or hold up a release', async () => {
+    const dead = await startFixtureApp();
+    const deadUrl = dead.url;
+    await dead.close();
+    await registerService('unheard', 'staging', { notifications: { webhookUrl: deadUrl } });
+    const done = await until((await release('unheard', '1.0.0')).id);
+    expect(done.status).toBe('succeeded');
   });
 });

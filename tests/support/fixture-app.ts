@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http';
 export interface FixtureApp {
   url: string;
   readonly requests: number;
+  /** Bodies of the requests it got, in order. */
+  readonly bodies: string[];
   respond(status: number, body?: unknown): void;
   close(): Promise<void>;
 }
@@ -14,11 +16,16 @@ export interface FixtureApp {
 export async function startFixtureApp(initial: { status: number; body?: unknown } = { status: 200, body: { status: 'ok' } }): Promise<FixtureApp> {
   let reply = initial;
   let requests = 0;
+  const bodies: string[] = [];
   const server: Server = createServer((request, response) => {
     requests += 1;
-    request.resume();
-    response.writeHead(reply.status, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(reply.body ?? { status: reply.status < 400 ? 'ok' : 'failing' }));
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString());
+      response.writeHead(reply.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(reply.body ?? { status: reply.status < 400 ? 'ok' : 'failing' }));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -28,6 +35,7 @@ export async function startFixtureApp(initial: { status: number; body?: unknown 
     get requests() {
       return requests;
     },
+    bodies,
     respond(status, body) {
       reply = { status, body };
     },

@@ -57,7 +57,7 @@ export function useReleaseFixture(prefix: string) {
   });
 
   const helpers = {
-    registerService: async (name: string, environment = 'staging'): Promise<void> => {
+    registerService: async (name: string, environment = 'staging', extra: Record<string, unknown> = {}): Promise<void> => {
       const response = await ctx.harness.call('POST', '/api/v1/services', {
         token: ctx.workspace.tokens.operator,
         body: {
@@ -70,6 +70,7 @@ export function useReleaseFixture(prefix: string) {
             ports: [{ port: 80, targetPort: 8080 }],
             smokeChecks: [{ name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' }],
             endpoints: { preview: ctx.preview.url, stable: ctx.stable.url },
+            ...extra,
           },
         },
       });
