@@ -2,12 +2,22 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ServiceDefinition } from '../services/definition.ts';
 import { KubernetesBlueGreen } from '../targets/kubernetes/blue-green.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
-import { standbyColor, type Color } from '../workflows/lib/colors.ts';
+import { colors, standbyColor, type Color } from '../workflows/lib/colors.ts';
 
 /** Names one service's objects in one namespace (the definition carries the namespace). */
 export interface ServiceTarget {
   service: string;
   definition: ServiceDefinition;
+}
+
+/** One colour of a service as GET /services/{name}/environments shows it. */
+export interface ColorView {
+  name: Color;
+  version: string | null;
+  /** active: selected by the stable Service; warm: running, no traffic; scaled_down; absent: no Deployment. */
+  status: 'active' | 'warm' | 'scaled_down' | 'absent';
+  health: { pods: number; ready: number; restarts: number };
+  traffic_pct: number;
 }
 
 /** Activities that act on Kubernetes; `kube` is created lazily so workers without a cluster still start. */
@@ -61,6 +71,20 @@ export function createKubernetesActivities(deps: { kube: () => KubeClients }) {
 
     async colorPodHealth(input: ServiceTarget & { color: Color }): Promise<{ pods: number; ready: number; restarts: number }> {
       return target(input).podHealth(input.color);
+    },
+
+    /** Each colour's version, state, pod health and share of traffic. */
+    async inspectColors(input: ServiceTarget): Promise<ColorView[]> {
+      const bg = target(input);
+      const active = await bg.activeColor();
+      return Promise.all(
+        colors.map(async (color): Promise<ColorView> => {
+          const deployment = await bg.versionOf(color);
+          const health = deployment ? await bg.podHealth(color) : { pods: 0, ready: 0, restarts: 0 };
+          const status = !deployment ? 'absent' : color === active ? 'active' : deployment.replicas > 0 ? 'warm' : 'scaled_down';
+          return { name: color, version: deployment?.version ?? null, status, health, traffic_pct: color === active ? 100 : 0 };
+        }),
+      );
     },
 
     /**

@@ -24,6 +24,15 @@ describe('switching and rolling back a service outside a release', () => {
     expect(await rollback.json()).toEqual({ switched: true, from: 'green', to: 'blue' });
     expect(await selectedColor('shop')).toBe('blue');
 
+    const environments = await ctx.harness.call('GET', '/api/v1/services/shop/environments?environment=staging', {
+      token: ctx.workspace.tokens.viewer,
+    });
+    expect(environments.status).toBe(200);
+    expect(await environments.json()).toEqual([
+      { name: 'blue', version: '1.0.0', status: 'active', health: { pods: 2, ready: 2, restarts: 0 }, traffic_pct: 100 },
+      { name: 'green', version: '2.0.0', status: 'warm', health: { pods: 2, ready: 2, restarts: 0 }, traffic_pct: 0 },
+    ]);
+
     const wrongConfirm = await ctx.harness.call('POST', '/api/v1/services/shop/switch', {
       token: ctx.workspace.tokens.operator,
       body: { environment: 'staging', to: 'green', confirm: 'shops' },

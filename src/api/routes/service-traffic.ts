@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { findActiveDeployment, listDeployments } from '../../db/repositories/deployments.ts';
 import { findService } from '../../db/repositories/services.ts';
@@ -5,6 +6,7 @@ import { releaseWorkflowId } from '../../releases/start-release.ts';
 import { startWhenFree } from '../../releases/start-when-free.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
 import { colors } from '../../workflows/lib/colors.ts';
+import type { inspectServiceWorkflow } from '../../workflows/inspect-service.ts';
 import type { SwitchTrafficResult, switchTrafficWorkflow } from '../../workflows/switch-traffic.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
@@ -90,6 +92,33 @@ const historyRoute = createRoute({
   },
 });
 
+const environmentsRoute = createRoute({
+  method: 'get',
+  path: '/{name}/environments',
+  summary: "A service's two colours: version, state, health and share of traffic",
+  security: [{ bearer: [] }],
+  request: { params: nameParam, query: z.object({ environment: slugSchema }) },
+  responses: {
+    200: {
+      description: 'Blue and green',
+      content: {
+        'application/json': {
+          schema: z.array(
+            z.object({
+              name: z.enum(colors),
+              version: z.string().nullable(),
+              status: z.enum(['active', 'warm', 'scaled_down', 'absent']),
+              health: z.object({ pods: z.number().int(), ready: z.number().int(), restarts: z.number().int() }),
+              traffic_pct: z.number().int(),
+            }),
+          ),
+        },
+      },
+    },
+    ...errorResponses(401, 404, 422),
+  },
+});
+
 /** Service-level traffic moves outside a release, and the release timeline. */
 export function serviceTrafficRoutes(deps: ApiDeps) {
   /** Runs the switch under the release's workflow id, so it cannot overlap a release of the same service. */
@@ -133,6 +162,19 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       const { environment } = c.req.valid('json');
       c.set('audit', { action: 'service.rollback', target: `service/${environment}/${name}` });
       return c.json(refuseCold(await runSwitch(callerOf(c).workspaceId, environment, name)), 200);
+    })
+    .openapi(environmentsRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const { environment } = c.req.valid('query');
+      const { workspaceId } = callerOf(c);
+      const service = await findService(deps.db, workspaceId, environment, name);
+      if (!service) throw ApiError.notFound(`service ${name} in ${environment}`);
+      const view = await deps.temporal.workflow.execute<typeof inspectServiceWorkflow>('inspectServiceWorkflow', {
+        taskQueue: deps.taskQueue,
+        workflowId: `inspect/${workspaceId}/${environment}/${name}/${randomUUID()}`,
+        args: [{ service: name, definition: serviceDefinitionSchema.parse(service.definition) }],
+      });
+      return c.json(view, 200);
     })
     .openapi(historyRoute, async (c) => {
       const { name } = c.req.valid('param');
