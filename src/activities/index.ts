@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { OpsWorkerOptions } from '../ops/workloads/index.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
 import { createDeploymentActivities } from './deployments.ts';
+import { createHookActivities } from './hooks.ts';
 import { createKubernetesActivities } from './kubernetes.ts';
 import { createNotificationActivities } from './notifications.ts';
 import { createOpsJobActivities } from './ops-jobs.ts';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKubernetesActivities(deps),
     ...createHttpCheckActivities(),
     ...createNotificationActivities(deps),
+    ...createHookActivities(deps),
     ...createOpsJobActivities(deps),
   };
 }

@@ -66,6 +66,28 @@ export const serviceDefinitionSchema = z
       .object({ path: z.string().startsWith('/').max(1024).default('/healthz'), timeoutMs: z.number().int().min(100).max(30_000).default(2_000) })
       .strict()
       .optional(),
+    /** Run before traffic moves; a failure stops the release. */
+    hooks: z
+      .object({
+        /** pg_dump of the service's database; the URL comes from an environment variable of the worker. */
+        backup: z
+          .object({
+            databaseUrlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+            directory: z.string().startsWith('/', 'an absolute path').max(1024),
+            keep: z.number().int().min(1).max(1000).default(7),
+            /** Off skips it; default on. */
+            enabled: z.boolean().default(true),
+          })
+          .strict()
+          .optional(),
+        /** A Kubernetes Job with the release's image, e.g. database migrations. */
+        migration: z
+          .object({ command: z.array(z.string().min(1)).min(1).max(50), env: z.record(z.string(), z.string()).default({}) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** A Slack-compatible webhook told about each release's progress. */
     notifications: z.object({ webhookUrl: z.url() }).strict().optional(),
     /** Where Cutover reaches the colours over HTTP; default: the Services' cluster DNS names. */

@@ -66,6 +66,11 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
   let rollbackRequest: string | undefined;
   let promoted = false;
 
+  const hookRunner = proxyActivities<Activities>({
+    startToCloseTimeout: timings.rolloutTimeoutMs + 60_000,
+    heartbeatTimeout: '1 minute',
+    retry: { maximumAttempts: 2 },
+  });
   const waitForRollout = proxyActivities<Activities>({
     startToCloseTimeout: timings.rolloutTimeoutMs + 60_000,
     heartbeatTimeout: Math.max(30_000, timings.rolloutPollMs * 5),
@@ -119,6 +124,22 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
   const active = await steps.run('resolve-active-color', () => kube.readActiveColor(target), (color) => ({ active: color }));
   const standby = standbyColor(active ?? undefined);
   Object.assign(state, { activeColor: active, standbyColor: standby, trafficColor: active });
+
+  const hooks = input.definition.hooks;
+  const wanted = [...(hooks?.backup?.enabled ? (['backup'] as const) : []), ...(hooks?.migration ? (['migration'] as const) : [])];
+  if (wanted.length > 0) {
+    state.step = 'pre-switch-hooks';
+    for (const hook of wanted) {
+      let outcome: { exitCode: number; lines: string[] } | undefined;
+      try {
+        outcome = await steps.run(`hook-${hook}`, () => hookRunner.runPreSwitchHook({ hook, ...target, deploymentId: input.deploymentId, image: input.image }), (r) => ({ exitCode: r.exitCode, lines: r.lines }));
+      } catch (error) {
+        return endBeforeSwitch('failed', `${hook} hook failed: ${failureMessage(error)}`, standby);
+      }
+      if (outcome.exitCode !== 0) return endBeforeSwitch('failed', `${hook} hook exited with ${outcome.exitCode}`, standby);
+    }
+  }
+  if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
 
   state.step = 'deploy-standby';
   try {

@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/index.ts';
 import { eventually } from '../support/harness.ts';
 import { startFixtureApp } from '../support/fixture-app.ts';
@@ -164,5 +167,39 @@ describe('webhook notifications', () => {
     await registerService('unheard', 'staging', { notifications: { webhookUrl: deadUrl } });
     const done = await until((await release('unheard', '1.0.0')).id);
     expect(done.status).toBe('succeeded');
+  });
+});
+
+describe('pre-switch hooks', () => {
+  it('backs up the database and runs the migration Job with the new image before traffic moves', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'cutover-hook-'));
+    process.env.CUTOVER_TEST_HOOK_DB = inject('databaseUrl');
+    try {
+      await registerService('hooked', 'staging', {
+        hooks: {
+          backup: { databaseUrlEnv: 'CUTOVER_TEST_HOOK_DB', directory, keep: 2 },
+          migration: { command: ['./migrate', 'up'] },
+        },
+      });
+      const done = await until((await release('hooked', '4.2.0')).id);
+      expect(done.status).toBe('succeeded');
+      expect(done.steps.map((step) => step.step).slice(0, 4)).toEqual(['resolve-active-color', 'hook-backup', 'hook-migration', 'deploy-standby']);
+      expect(readdirSync(directory).filter((file) => file.endsWith('.dump'))).toHaveLength(1);
+      const jobs = await ctx.kube.batch.listNamespacedJob({ namespace: ctx.namespace });
+      const job = jobs.items.find((item) => item.metadata?.name?.startsWith('ops-hooked-migration-'));
+      expect(job?.spec?.template.spec?.containers[0]).toMatchObject({ image: 'registry.example/hooked:4.2.0', command: ['./migrate', 'up'] });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('stops the release before any traffic moves when the backup cannot run', async () => {
+    await registerService('unbacked', 'staging', {
+      hooks: { backup: { databaseUrlEnv: 'CUTOVER_TEST_MISSING_DB', directory: '/tmp/cutover-never' } },
+    });
+    const done = await until((await release('unbacked', '1.0.0')).id);
+    expect(done.status).toBe('failed');
+    expect(done.reason).toMatch(/backup hook failed: the worker has no CUTOVER_TEST_MISSING_DB/);
+    expect(done.steps.map((step) => step.step)).not.toContain('switch-traffic');
   });
 });

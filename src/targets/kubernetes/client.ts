@@ -1,9 +1,11 @@
-import { ApiException, AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
 /** The narrow set of API clients the Kubernetes target uses. */
 export interface KubeClients {
   apps: AppsV1Api;
   core: CoreV1Api;
+  /** Jobs: release hooks (migrations). */
+  batch: BatchV1Api;
 }
 
 /** From a kubeconfig file, or the default chain ($KUBECONFIG, ~/.kube/config, in-cluster service account). */
@@ -11,7 +13,11 @@ export function createKubeClients(kubeconfigPath?: string): KubeClients {
   const config = new KubeConfig();
   if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
   else config.loadFromDefault();
-  return { apps: config.makeApiClient(AppsV1Api), core: config.makeApiClient(CoreV1Api) };
+  return {
+    apps: config.makeApiClient(AppsV1Api),
+    core: config.makeApiClient(CoreV1Api),
+    batch: config.makeApiClient(BatchV1Api),
+  };
 }
 
 /** Clients made on first call and reused, so a process that never touches Kubernetes needs no cluster. */
