@@ -11,6 +11,22 @@ export function createHttpCheckActivities() {
       return results;
     },
 
+    /** An instant PromQL query; the first sample's value, or null with a reason when there is none. */
+    async queryPrometheus(input: { url: string; query: string }): Promise<{ value: number | null; reason?: string }> {
+      try {
+        const url = new URL('/api/v1/query', input.url);
+        url.searchParams.set('query', input.query);
+        const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+        const body = (await response.json()) as { status?: string; error?: string; data?: { result?: Array<{ value?: [number, string] }> } };
+        if (!response.ok || body.status !== 'success') return { value: null, reason: `prometheus: ${body.error ?? response.status}` };
+        const raw = body.data?.result?.[0]?.value?.[1];
+        const value = raw === undefined ? Number.NaN : Number(raw);
+        return Number.isFinite(value) ? { value } : { value: null, reason: 'prometheus: no data' };
+      } catch (error) {
+        return { value: null, reason: `prometheus: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    },
+
     /** One health probe of the stable endpoint during the monitor window. */
     async probeHealth(input: { url: string; timeoutMs: number }): Promise<{ ok: boolean; status?: number; reason?: string }> {
       try {

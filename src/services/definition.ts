@@ -90,6 +90,16 @@ export const serviceDefinitionSchema = z
       .optional(),
     /** A Slack-compatible webhook told about each release's progress. */
     notifications: z.object({ webhookUrl: z.url() }).strict().optional(),
+    /** A PromQL query checked on every monitor tick; a value past the threshold counts as a failed check. */
+    prometheus: z
+      .object({
+        url: z.url(),
+        query: z.string().min(1).max(4_000),
+        threshold: z.number(),
+        failWhen: z.enum(['above', 'below']).default('above'),
+      })
+      .strict()
+      .optional(),
     /** Where Cutover reaches the colours over HTTP; default: the Services' cluster DNS names. */
     endpoints: z.object({ preview: z.url().optional(), stable: z.url().optional() }).strict().optional(),
   })

@@ -233,11 +233,20 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
         if (promoted) break;
         return { outcome: 'requested', reason: rollbackRequest ?? abortRequest, tally };
       }
-      const [probe, pods] = await Promise.all([
+      const prometheus = input.definition.prometheus;
+      const [probe, pods, metric] = await Promise.all([
         http.probeHealth({ url: new URL(healthPath, input.endpoints.stable).toString(), timeoutMs: input.definition.healthCheck?.timeoutMs ?? 2_000 }),
         kube.colorPodHealth({ ...target, color: standby }),
+        prometheus ? http.queryPrometheus({ url: prometheus.url, query: prometheus.query }) : Promise.resolve(undefined),
       ]);
-      const sample = { httpOk: probe.ok, reason: probe.reason, readyPods: pods.ready, desiredPods: input.definition.replicas, restarts: pods.restarts };
+      const sample = {
+        httpOk: probe.ok,
+        reason: probe.reason,
+        readyPods: pods.ready,
+        desiredPods: input.definition.replicas,
+        restarts: pods.restarts,
+        metric: prometheus && metric ? { ...metric, threshold: prometheus.threshold, failWhen: prometheus.failWhen } : undefined,
+      };
       const next = recordSample(tally, sample, timings.failureThreshold);
       tally = next.tally;
       state.health = { checks: tally.checks, failures: tally.failures, consecutiveFailures: tally.consecutiveFailures, lastReason: tally.lastReason };

@@ -203,3 +203,25 @@ describe('pre-switch hooks', () => {
     expect(done.steps.map((step) => step.step)).not.toContain('switch-traffic');
   });
 });
+
+describe('the Prometheus check', () => {
+  it('rolls back when the error rate goes past the threshold', async () => {
+    const sample = (value: string) => ({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, value] }] } });
+    const prometheus = await startFixtureApp({ status: 200, body: sample('0.001') });
+    try {
+      await registerService('measured', 'staging', {
+        prometheus: { url: prometheus.url, query: 'sum(rate(http_errors_total[1m]))', threshold: 0.05 },
+      });
+      expect((await until((await release('measured', '1.0.0')).id)).status).toBe('succeeded');
+      expect(prometheus.requests).toBeGreaterThan(0);
+
+      prometheus.respond(200, sample('0.3'));
+      const second = await until((await release('measured', '2.0.0', { timings: { ...fast, monitorDurationMs: 20_000 } })).id);
+      expect(second.status).toBe('rolled_back');
+      expect(second.reason).toMatch(/metric 0.3 is above the threshold 0.05/);
+      expect(await selectedColor('measured')).toBe('blue');
+    } finally {
+      await prometheus.close();
+    }
+  });
+});

@@ -34,3 +34,17 @@ describe('the monitor verdict', () => {
     expect(tally.lastReason).toBe('1 of 2 pods ready');
   });
 });
+
+describe('the Prometheus check in the monitor', () => {
+  const metric = (value: number | null, failWhen: 'above' | 'below' = 'above') => ({ ...healthy, metric: { value, threshold: 0.05, failWhen } });
+
+  it('fails a sample whose metric is past the threshold, in either direction', () => {
+    expect(recordSample(empty, metric(0.01), 3).tally.failures).toBe(0);
+    expect(recordSample(empty, metric(0.2), 3).tally.lastReason).toBe('metric 0.2 is above the threshold 0.05');
+    expect(recordSample(empty, metric(0.01, 'below'), 3).tally.lastReason).toBe('metric 0.01 is below the threshold 0.05');
+  });
+
+  it('treats no data as a failed check, not a healthy one', () => {
+    expect(recordSample(empty, metric(null), 3).tally.lastReason).toBe('prometheus: no data');
+  });
+});

@@ -9,6 +9,8 @@ export interface HealthSample {
   /** Container restarts of the new colour so far. */
   restarts: number;
   reason?: string;
+  /** The Prometheus check, when the service has one. */
+  metric?: { value: number | null; threshold: number; failWhen: 'above' | 'below'; reason?: string };
 }
 
 export interface MonitorTally {
@@ -25,6 +27,13 @@ export function judgeSample(sample: HealthSample, baselineRestarts: number): str
   if (!sample.httpOk) return sample.reason ?? 'stable endpoint unhealthy';
   if (sample.readyPods < sample.desiredPods) return `${sample.readyPods} of ${sample.desiredPods} pods ready`;
   if (sample.restarts > baselineRestarts) return `${sample.restarts - baselineRestarts} container restarts`;
+  const metric = sample.metric;
+  if (metric) {
+    // No data is a failed check too: a release must not look healthy because its metrics vanished.
+    if (metric.value === null) return metric.reason ?? 'prometheus: no data';
+    const past = metric.failWhen === 'above' ? metric.value > metric.threshold : metric.value < metric.threshold;
+    if (past) return `metric ${metric.value} is ${metric.failWhen} the threshold ${metric.threshold}`;
+  }
   return undefined;
 }
 
