@@ -1,11 +1,16 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ensureTemporalCli, locateTemporalCli } from '../../scripts/temporal/cli.ts';
 
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function tempDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'cutover-cli-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'cutover-cli-'));
+  made.push(dir);
+  return dir;
 }
 
 function fakeExecutable(dir: string, name: string): string {
