@@ -61,7 +61,9 @@ stamp="$KUBE_VERSION kwok-$KWOK_VERSION gateway-api-$GATEWAY_API_VERSION"
 stamp_file="$DATA_DIR/cluster.stamp"
 if [[ -d "$KWOK_WORKDIR/clusters/$CLUSTER_NAME" && "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]]; then
   log "cluster was made by other versions; recreating"
-  kwokctl delete cluster --name "$CLUSTER_NAME" --kubeconfig "" >&2 || true
+  # kwokctl refuses an empty --kubeconfig on delete; a file of its own keeps it away from ~/.kube/config.
+  touch "$DATA_DIR/kwokctl-kubeconfig"
+  kwokctl delete cluster --name "$CLUSTER_NAME" --kubeconfig "$DATA_DIR/kwokctl-kubeconfig" >&2 || true
   rm -f "$KUBECONFIG_OUT"
 fi
 
