@@ -48,8 +48,11 @@ describe('a dry-run release, end to end', () => {
     ]);
     expect(finished.steps?.every((step) => step.status === 'skipped' && step.duration_ms !== null)).toBe(true);
 
-    // The run carries Cutover's search attributes, so the Web UI can filter by them.
-    const description = await harness.temporal.workflow.getHandle(deployment.workflow_id).describe();
+    // The run carries Cutover's search attributes, so the Web UI can filter by them. The record says
+    // "succeeded" a moment before the run closes, so wait for the run itself first.
+    const handle = harness.temporal.workflow.getHandle(deployment.workflow_id);
+    await handle.result();
+    const description = await handle.describe();
     expect(description.status.name).toBe('COMPLETED');
     expect(description.searchAttributes.CutoverService).toEqual(['web']);
     expect(description.searchAttributes.CutoverEnvironment).toEqual(['staging']);

@@ -1,35 +1,17 @@
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createWorker } from '../../src/temporal/worker.ts';
-import { createTestWorkspace, eventually, startHarness, testLogger, type Harness, type TestWorkspace } from '../support/harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 // Runs end to end: API -> Temporal Schedule -> opsJobWorkflow -> workload activity -> Postgres -> API.
-// This file runs its own worker on the harness's queue.
+
 
 let harness: Harness;
 let workspace: TestWorkspace;
-let worker: Worker;
-let workerConnection: NativeConnection;
-let running: Promise<void>;
 
 beforeAll(async () => {
-  harness = await startHarness({ worker: false });
+  harness = await startHarness();
   workspace = await createTestWorkspace(harness.db, 'runs');
-  workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  worker = await createWorker({
-    db: harness.db,
-    logger: testLogger,
-    connection: workerConnection,
-    namespace: 'default',
-    taskQueue: harness.taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  running = worker.run();
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await workerConnection?.close();
   await harness?.close();
 });
 

@@ -3,43 +3,24 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deployments } from '../../src/db/schema/index.ts';
-import { createWorker } from '../../src/temporal/worker.ts';
-import { createTestWorkspace, eventually, startHarness, testLogger, type Harness, type TestWorkspace } from '../support/harness.ts';
+import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 // Runs the Schedule starts on its own (cron, backfill), pausing, and the built-in jobs.
-// Its own worker on the harness's queue, with the test database's URL for the backup job.
+// The harness worker gets the test database's URL for the backup job.
 
 let harness: Harness;
 let workspace: TestWorkspace;
-let worker: Worker;
-let workerConnection: NativeConnection;
-let running: Promise<void>;
 let backupDir: string;
 
 beforeAll(async () => {
-  harness = await startHarness({ worker: false });
+  harness = await startHarness({ ops: { databaseUrl: inject('databaseUrl') } });
   workspace = await createTestWorkspace(harness.db, 'sched');
   backupDir = await mkdtemp(path.join(tmpdir(), 'cutover-backup-'));
-  workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  worker = await createWorker({
-    db: harness.db,
-    logger: testLogger,
-    connection: workerConnection,
-    namespace: 'default',
-    taskQueue: harness.taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    ops: { databaseUrl: inject('databaseUrl') },
-  });
-  running = worker.run();
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await workerConnection?.close();
   await harness?.close();
   await rm(backupDir, { recursive: true, force: true });
 });

@@ -7,6 +7,7 @@ import { createApp, type App } from '../../src/api/create-app.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.ts';
 import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
 import type { Role } from '../../src/db/schema/index.ts';
+import type { OpsWorkerOptions } from '../../src/ops/workloads/index.ts';
 import type { KubeClients } from '../../src/targets/kubernetes/client.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/temporal/worker.ts';
@@ -47,7 +48,7 @@ export interface Harness {
  * task queue of this harness's own, so test files never pick up each other's workflows.
  */
 export async function startHarness(
-  options: { worker?: boolean; database?: DatabaseHandle; kube?: () => KubeClients } = {},
+  options: { worker?: boolean; database?: DatabaseHandle; kube?: () => KubeClients; ops?: OpsWorkerOptions } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
     installTemporalRuntime(testLogger);
@@ -71,6 +72,7 @@ export async function startHarness(
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       kube: options.kube,
+      ops: options.ops,
     });
     running = worker.run();
   }
