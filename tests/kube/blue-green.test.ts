@@ -144,6 +144,25 @@ describe('blue-green releases on Kubernetes', () => {
   });
 });
 
+describe('abort after the switch', () => {
+  it('rolls traffic back to the old colour when aborted in the monitor window', async () => {
+    await registerService('regret');
+    expect((await until((await release('regret', '1.0.0')).id)).status).toBe('succeeded');
+    const second = await release('regret', '2.0.0', { timings: { ...fast, monitorDurationMs: 30_000 } });
+    await eventually(async () => ((await get(second.id)).steps.some((step) => step.step === 'monitor') ? true : undefined), 30_000);
+    expect(await selectedColor('regret')).toBe('green');
+    const abort = await ctx.harness.call('POST', `/api/v1/deployments/${second.id}/abort`, {
+      token: ctx.workspace.tokens.operator,
+      body: { reason: 'error budget' },
+    });
+    expect(abort.status).toBe(202);
+    const done = await until(second.id);
+    expect(done.status).toBe('rolled_back');
+    expect(done.reason).toMatch(/aborted by .*: error budget/);
+    expect(await selectedColor('regret')).toBe('blue');
+  });
+});
+
 describe('webhook notifications', () => {
   it('tells a Slack-compatible webhook when a release starts, switches and succeeds', async () => {
     const webhook = await startFixtureApp({ status: 200, body: { ok: true } });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../support/harness.ts';
 import { useReleaseFixture } from '../support/release-fixture.ts';
 
-const { ctx, registerService, release, until, selectedColor } = useReleaseFixture('traffic');
+const { ctx, registerService, release, until, selectedColor, replicas } = useReleaseFixture('traffic');
 
 interface ErrorBody {
   error: { code: string; details?: unknown };
@@ -80,6 +81,24 @@ describe('switching and rolling back a service outside a release', () => {
     expect(((await busy.json()) as ErrorBody).error.details).toEqual({ deploymentId: running.id });
     await ctx.harness.call('POST', `/api/v1/deployments/${running.id}/abort`, { token: ctx.workspace.tokens.operator });
     expect((await until(running.id)).status).toBe('aborted');
+  });
+
+  it('rolls back by releasing the previous version again when its colour was retired', async () => {
+    await registerService('revived');
+    expect((await until((await release('revived', '1.0.0')).id)).status).toBe('succeeded');
+    expect((await until((await release('revived', '2.0.0')).id)).status).toBe('succeeded');
+    // A 1 s retention: blue (1.0.0) is scaled to zero soon after green takes over.
+    await eventually(async () => ((await replicas('revived-blue')) === 0 ? true : undefined), 30_000);
+
+    const rollback = await ctx.harness.call('POST', '/api/v1/services/revived/rollback', {
+      token: ctx.workspace.tokens.operator,
+      body: { environment: 'staging' },
+    });
+    expect(rollback.status).toBe(202);
+    const body = (await rollback.json()) as { switched: boolean; release: { id: string; version: string } };
+    expect(body).toMatchObject({ switched: false, release: { version: '1.0.0' } });
+    expect((await until(body.release.id)).status).toBe('succeeded');
+    expect(await selectedColor('revived')).toBe('blue');
   });
 
   it('answers 404 for an unknown service and 422 for a bad colour', async () => {

@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { findActiveDeployment, listDeployments } from '../../db/repositories/deployments.ts';
+import { findActiveDeployment, listDeployments, type Deployment } from '../../db/repositories/deployments.ts';
 import { findService } from '../../db/repositories/services.ts';
-import { releaseWorkflowId } from '../../releases/start-release.ts';
+import { releaseWorkflowId, startRelease } from '../../releases/start-release.ts';
+import { blueGreenOptionsSchema, blueGreenRelease } from '../../releases/strategies.ts';
 import { startWhenFree } from '../../releases/start-when-free.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
 import { colors } from '../../workflows/lib/colors.ts';
 import type { inspectServiceWorkflow } from '../../workflows/inspect-service.ts';
 import type { SwitchTrafficResult, switchTrafficWorkflow } from '../../workflows/switch-traffic.ts';
-import type { ApiDeps } from '../context.ts';
+import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { slugSchema } from '../schemas.ts';
+import { deploymentSchema, toDeploymentBody } from '../serializers/deployments.ts';
 
 const nameParam = z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 const switchResultSchema = z
@@ -45,7 +47,7 @@ const switchRoute = createRoute({
 const rollbackRoute = createRoute({
   method: 'post',
   path: '/{name}/rollback',
-  summary: 'Back to the previous colour: one selector switch while it is warm',
+  summary: 'Back to the previous version: one selector switch while its colour is warm, else a new release of it',
   security: [{ bearer: [] }],
   middleware: [requireRole('operator')] as const,
   request: {
@@ -54,6 +56,10 @@ const rollbackRoute = createRoute({
   },
   responses: {
     200: { description: 'Rolled back', content: { 'application/json': { schema: switchResultSchema } } },
+    202: {
+      description: 'The previous colour was cold: a blue-green release of the previous version started',
+      content: { 'application/json': { schema: switchResultSchema.extend({ release: deploymentSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 422),
   },
 });
@@ -140,6 +146,26 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
     if (!result) throw ApiError.conflict(`a release of ${name} is in progress`);
     return result;
   };
+  /** A blue-green release of an earlier deployment's version and image, with that deployment's options. */
+  const redeploy = async (caller: Caller, environment: string, name: string, previous: Deployment) => {
+    const service = await findService(deps.db, caller.workspaceId, environment, name);
+    if (!service || !previous.image) throw ApiError.notFound(`service ${name} in ${environment}`);
+    const request = {
+      workspaceId: caller.workspaceId,
+      workspaceName: caller.workspaceName,
+      requestedBy: caller.tokenName,
+      service: name,
+      environment,
+      version: previous.version,
+      image: previous.image,
+      strategy: 'blue-green' as const,
+      options: previous.options,
+    };
+    const options = blueGreenOptionsSchema.parse(previous.options);
+    const result = await startRelease(deps, request, blueGreenRelease(request, serviceDefinitionSchema.parse(service.definition), options));
+    if (!result.started) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: result.runningDeploymentId });
+    return result.deployment;
+  };
   const refuseCold = (result: SwitchTrafficResult) => {
     if (!result.switched) throw ApiError.conflict(result.reason ?? 'cannot switch', result);
     return result;
@@ -160,8 +186,16 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
     .openapi(rollbackRoute, async (c) => {
       const { name } = c.req.valid('param');
       const { environment } = c.req.valid('json');
+      const caller = callerOf(c);
       c.set('audit', { action: 'service.rollback', target: `service/${environment}/${name}` });
-      return c.json(refuseCold(await runSwitch(callerOf(c).workspaceId, environment, name)), 200);
+      const switched = await runSwitch(caller.workspaceId, environment, name);
+      if (switched.switched) return c.json(switched, 200);
+      // The previous colour is cold: release the previous successful version again.
+      const [, previous] = await listDeployments(deps.db, caller.workspaceId, { service: name, environment, status: 'succeeded', limit: 2 });
+      if (!previous?.image) throw ApiError.conflict(`${switched.reason ?? 'cannot switch'}; no earlier successful release to redeploy`, switched);
+      const release = await redeploy(caller, environment, name, previous);
+      c.set('audit', { action: 'service.rollback', target: `deployment/${release.id}`, details: { version: previous.version } });
+      return c.json({ ...switched, release: toDeploymentBody(release, { base: deps.temporalUiUrl, namespace: deps.temporal.options.namespace }) }, 202);
     })
     .openapi(environmentsRoute, async (c) => {
       const { name } = c.req.valid('param');
