@@ -119,111 +119,127 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
     return state;
   };
 
-  await setStatus('in_progress');
-  state.step = 'resolve-active-color';
-  const active = await steps.run('resolve-active-color', () => kube.readActiveColor(target), (color) => ({ active: color }));
-  const standby = standbyColor(active ?? undefined);
-  Object.assign(state, { activeColor: active, standbyColor: standby, trafficColor: active });
-
-  const hooks = input.definition.hooks;
-  const wanted = [...(hooks?.backup?.enabled ? (['backup'] as const) : []), ...(hooks?.migration ? (['migration'] as const) : [])];
-  if (wanted.length > 0) {
-    state.step = 'pre-switch-hooks';
-    for (const hook of wanted) {
-      let outcome: { exitCode: number; lines: string[] } | undefined;
-      try {
-        outcome = await steps.run(`hook-${hook}`, () => hookRunner.runPreSwitchHook({ hook, ...target, deploymentId: input.deploymentId, image: input.image }), (r) => ({ exitCode: r.exitCode, lines: r.lines }));
-      } catch (error) {
-        return endBeforeSwitch('failed', `${hook} hook failed: ${failureMessage(error)}`, standby);
-      }
-      if (outcome.exitCode !== 0) return endBeforeSwitch('failed', `${hook} hook exited with ${outcome.exitCode}`, standby);
-    }
-  }
-  if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
-
-  state.step = 'deploy-standby';
   try {
-    await steps.run('deploy-standby', async () => {
-      await kube.deployColor({ ...target, color: standby, image: input.image, version: input.version });
-      await kube.switchTraffic({ ...target, role: 'preview', color: standby });
-      await waitForRollout({ ...target, color: standby, timeoutMs: timings.rolloutTimeoutMs, pollMs: timings.rolloutPollMs });
-    });
+    return await release();
   } catch (error) {
-    return endBeforeSwitch('failed', `rollout of ${standby} failed: ${failureMessage(error)}`, standby);
+    // Whatever went wrong unexpectedly, the record must not stay "in progress".
+    if (!finalStatuses.includes(state.status as DeploymentStatus)) {
+      await CancellationScope.nonCancellable(() => setStatus('failed', `unexpected failure at ${state.step}: ${failureMessage(error)}`));
+    }
+    throw error;
   }
-  if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
 
-  state.step = 'smoke-tests';
-  const results = await steps.run(
-    'smoke-tests',
-    () => http.runSmokeChecks({ baseUrl: input.endpoints.preview, checks: input.definition.smokeChecks }),
-    (checks) => ({ checks }),
-  );
-  const failed = results.filter((result) => !result.passed);
-  if (failed.length > 0) {
-    return endBeforeSwitch('failed', `smoke checks failed: ${failed.map((r) => `${r.name} (${r.reason})`).join('; ')}`, standby);
-  }
-  if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
+  /** The release itself, step by step; returns early wherever it ends. */
+  async function release(): Promise<ReleaseState> {
+    await setStatus('in_progress');
+    state.step = 'resolve-active-color';
+    const active = await steps.run('resolve-active-color', () => kube.readActiveColor(target), (color) => ({ active: color }));
+    const standby = standbyColor(active ?? undefined);
+    Object.assign(state, { activeColor: active, standbyColor: standby, trafficColor: active });
 
-  if (input.requireApproval) {
-    state.step = 'approval';
-    await setStatus('awaiting_approval');
-    const decided = await condition(() => decision !== undefined || abortRequest !== undefined, timings.approvalTimeoutMs);
-    if (!decided) {
-      await steps.note('approval', 'failed', `no decision within ${timings.approvalTimeoutMs} ms`);
-      return endBeforeSwitch('aborted', 'approval timed out', standby);
+    const hooks = input.definition.hooks;
+    const wanted = [...(hooks?.backup?.enabled ? (['backup'] as const) : []), ...(hooks?.migration ? (['migration'] as const) : [])];
+    if (wanted.length > 0) {
+      state.step = 'pre-switch-hooks';
+      for (const hook of wanted) {
+        let outcome: { exitCode: number; lines: string[] } | undefined;
+        try {
+          outcome = await steps.run(`hook-${hook}`, () => hookRunner.runPreSwitchHook({ hook, ...target, deploymentId: input.deploymentId, image: input.image }), (r) => ({ exitCode: r.exitCode, lines: r.lines }));
+        } catch (error) {
+          return endBeforeSwitch('failed', `${hook} hook failed: ${failureMessage(error)}`, standby);
+        }
+        if (outcome.exitCode !== 0) return endBeforeSwitch('failed', `${hook} hook exited with ${outcome.exitCode}`, standby);
+      }
     }
     if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
-    const { approved, by } = decision!;
-    await steps.note('approval', approved ? 'succeeded' : 'failed', `${approved ? 'approved' : 'rejected'} by ${by.approver}`, {
-      approver: by.approver,
-      comment: by.comment ?? null,
-    });
-    if (!approved) return endBeforeSwitch('aborted', `rejected by ${by.approver}`, standby);
-    await setStatus('in_progress');
-  }
 
-  state.step = 'switch-traffic';
-  await steps.run('switch-traffic', () => kube.switchTraffic({ ...target, role: 'stable', color: standby }), (changed) => ({
-    to: standby,
-    changed,
-  }));
-  state.trafficColor = standby;
-  void notify('switched');
-
-  state.step = 'monitor';
-  const verdict = await steps.run('monitor', () => monitor(), (result) => ({ ...result.tally, outcome: result.outcome }));
-  if (verdict.outcome !== 'healthy') {
-    state.step = 'rollback';
-    if (!active) {
-      return endBeforeSwitch('failed', `${verdict.reason}; first release, no previous colour to roll back to`, standby);
+    state.step = 'deploy-standby';
+    try {
+      await steps.run('deploy-standby', async () => {
+        await kube.deployColor({ ...target, color: standby, image: input.image, version: input.version });
+        await kube.switchTraffic({ ...target, role: 'preview', color: standby });
+        await waitForRollout({ ...target, color: standby, timeoutMs: timings.rolloutTimeoutMs, pollMs: timings.rolloutPollMs });
+      });
+    } catch (error) {
+      return endBeforeSwitch('failed', `rollout of ${standby} failed: ${failureMessage(error)}`, standby);
     }
-    await CancellationScope.nonCancellable(async () => {
-      await steps.run('rollback', () => kube.switchTraffic({ ...target, role: 'stable', color: active }), () => ({ to: active }));
-      state.trafficColor = active;
-      await kube.switchTraffic({ ...target, role: 'preview', color: standby });
-      await setStatus('rolled_back', verdict.reason);
-    });
+    if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
+
+    state.step = 'smoke-tests';
+    const results = await steps.run(
+      'smoke-tests',
+      () => http.runSmokeChecks({ baseUrl: input.endpoints.preview, checks: input.definition.smokeChecks }),
+      (checks) => ({ checks }),
+    );
+    const failed = results.filter((result) => !result.passed);
+    if (failed.length > 0) {
+      return endBeforeSwitch('failed', `smoke checks failed: ${failed.map((r) => `${r.name} (${r.reason})`).join('; ')}`, standby);
+    }
+    if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
+
+    if (input.requireApproval) {
+      state.step = 'approval';
+      await setStatus('awaiting_approval');
+      const decided = await condition(() => decision !== undefined || abortRequest !== undefined, timings.approvalTimeoutMs);
+      if (!decided) {
+        await steps.note('approval', 'failed', `no decision within ${timings.approvalTimeoutMs} ms`);
+        return endBeforeSwitch('aborted', 'approval timed out', standby);
+      }
+      if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
+      const { approved, by } = decision!;
+      await steps.note('approval', approved ? 'succeeded' : 'failed', `${approved ? 'approved' : 'rejected'} by ${by.approver}`, {
+        approver: by.approver,
+        comment: by.comment ?? null,
+      });
+      if (!approved) return endBeforeSwitch('aborted', `rejected by ${by.approver}`, standby);
+      await setStatus('in_progress');
+    }
+
+    state.step = 'switch-traffic';
+    await steps.run('switch-traffic', () => kube.switchTraffic({ ...target, role: 'stable', color: standby }), (changed) => ({
+      to: standby,
+      changed,
+    }));
+    state.trafficColor = standby;
+    void notify('switched');
+
+    state.step = 'monitor';
+    const verdict = await steps.run('monitor', () => monitor(standby), (result) => ({ ...result.tally, outcome: result.outcome }));
+    if (verdict.outcome !== 'healthy') {
+      state.step = 'rollback';
+      if (!active) {
+        // The new colour is all there is: keep it serving and say so, rather than take the service down.
+        await setStatus('failed', `${verdict.reason}; first release, no previous colour to roll back to`);
+        state.step = 'done';
+        return state;
+      }
+      await CancellationScope.nonCancellable(async () => {
+        await steps.run('rollback', () => kube.switchTraffic({ ...target, role: 'stable', color: active }), () => ({ to: active }));
+        state.trafficColor = active;
+        await kube.switchTraffic({ ...target, role: 'preview', color: standby });
+        await setStatus('rolled_back', verdict.reason);
+      });
+      state.step = 'done';
+      return state;
+    }
+
+    await setStatus('succeeded');
+    if (active) {
+      // The old colour stays warm for a while so a rollback is one selector switch; a child retires it later.
+      await startChild(retireColorWorkflow, {
+        // One per release: each checks, when its timer fires, that the colour is still idle at its version.
+        workflowId: `retire/${input.workspaceId}/${input.environment}/${input.service}/${input.deploymentId}`,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        taskQueue: workflowInfo().taskQueue,
+        args: [{ ...target, color: active, retainMs: timings.retentionMs }],
+      });
+    }
     state.step = 'done';
     return state;
   }
 
-  await setStatus('succeeded');
-  if (active) {
-    // The old colour stays warm for a while so a rollback is one selector switch; a child retires it later.
-    await startChild(retireColorWorkflow, {
-      // One per release: each checks, when its timer fires, that the colour is still idle at its version.
-      workflowId: `retire/${input.workspaceId}/${input.environment}/${input.service}/${input.deploymentId}`,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      taskQueue: workflowInfo().taskQueue,
-      args: [{ ...target, color: active, retainMs: timings.retentionMs }],
-    });
-  }
-  state.step = 'done';
-  return state;
-
   /** Watches the new colour until the window ends, a promote, or a rollback (requested or earned). */
-  async function monitor(): Promise<{ outcome: 'healthy' | 'unhealthy' | 'requested'; reason?: string; tally: MonitorTally }> {
+  async function monitor(standby: Color): Promise<{ outcome: 'healthy' | 'unhealthy' | 'requested'; reason?: string; tally: MonitorTally }> {
     let tally: MonitorTally = { checks: 0, failures: 0, consecutiveFailures: 0 };
     const ends = Date.now() + timings.monitorDurationMs;
     const healthPath = input.definition.healthCheck?.path ?? '/healthz';

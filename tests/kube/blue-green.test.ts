@@ -144,6 +144,22 @@ describe('blue-green releases on Kubernetes', () => {
   });
 });
 
+describe('a first release that fails its monitor', () => {
+  it('is recorded failed but keeps serving: there is no older colour to go back to', async () => {
+    await registerService('fresh');
+    ctx.stable.respond(500);
+    try {
+      const done = await until((await release('fresh', '1.0.0', { timings: { ...fast, monitorDurationMs: 20_000 } })).id);
+      expect(done.status).toBe('failed');
+      expect(done.reason).toMatch(/first release, no previous colour to roll back to/);
+    } finally {
+      ctx.stable.respond(200, { status: 'ok' });
+    }
+    expect(await selectedColor('fresh')).toBe('blue');
+    expect(await replicas('fresh-blue')).toBe(2);
+  });
+});
+
 describe('abort after the switch', () => {
   it('rolls traffic back to the old colour when aborted in the monitor window', async () => {
     await registerService('regret');
