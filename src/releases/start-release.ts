@@ -6,8 +6,8 @@ import {
   insertDeployment,
   updateDeploymentStatus,
   type Deployment,
+  type NewDeployment,
 } from '../db/repositories/deployments.ts';
-import type { Strategy } from '../db/schema/index.ts';
 import {
   environmentSearchAttribute,
   serviceSearchAttribute,
@@ -16,15 +16,9 @@ import {
 } from '../temporal/search-attributes.ts';
 import { startWhenFree } from './start-when-free.ts';
 
-export interface ReleaseRequest {
-  workspaceId: string;
+/** What to release, and for whom: the deployment's own fields plus who asked, by workspace and token name. */
+export interface ReleaseRequest extends Omit<NewDeployment, 'workflowId' | 'createdBy'> {
   workspaceName: string;
-  service: string;
-  environment: string;
-  version: string;
-  image?: string;
-  strategy: Strategy;
-  options: Record<string, unknown>;
   requestedBy: string;
 }
 
