@@ -62,4 +62,10 @@ export default tseslint.config(
     files: ['eslint.config.js', 'scripts/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // Plain-JavaScript sample apps and fixtures (what the local target runs): outside the TypeScript project.
+    files: ['examples/**/*.mjs', 'tests/support/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false } },
+  },
 );

@@ -19,6 +19,7 @@ const worker = await createWorker({
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   ops: { databaseUrl: config.DATABASE_URL, localCommands: config.CUTOVER_LOCAL_COMMANDS },
+  localTarget: config.localTarget,
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

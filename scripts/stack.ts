@@ -8,6 +8,7 @@ import type { Logger } from '../src/logger.ts';
 import { connectTemporalClient, connectTemporalWorker } from '../src/temporal/connection.ts';
 import { installTemporalRuntime } from '../src/temporal/runtime.ts';
 import { createWorker } from '../src/temporal/worker.ts';
+import { createTargetDeps } from '../src/targets/deps.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
 import { startTemporalDevServer, type DevServer } from './temporal/dev-server.ts';
 
@@ -65,6 +66,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       ops: { databaseUrl: config.DATABASE_URL, localCommands: config.CUTOVER_LOCAL_COMMANDS },
+      localTarget: config.localTarget,
     });
     const running = worker.run();
     cleanups.push(async () => {
@@ -74,7 +76,10 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
 
     const temporal = await connectTemporalClient(config);
     cleanups.push(() => temporal.connection.close());
+    const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
+    cleanups.push(() => targets.close());
     const app = createApp({
+      targets,
       db: database.db,
       temporal,
       logger: logger.child({ component: 'api' }),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /** Accepts "true"/"false"/"1"/"0" from the environment. */
@@ -34,6 +35,8 @@ const configSchema = z.object({
   TEMPORAL_CLI: z.string().min(1).optional(),
   // Whether ops jobs may run local commands on the worker (the single-machine setup); off on shared workers.
   CUTOVER_LOCAL_COMMANDS: booleanFromEnv.default(true),
+  // Control port (127.0.0.1) of the local target's supervisor, which runs local services and their proxies.
+  CUTOVER_SUPERVISOR_PORT: z.coerce.number().int().min(1).max(65535).default(7390),
   // Base URL of the Temporal Web UI, used for links to runs.
   TEMPORAL_UI_URL: z.url().optional(),
 });
@@ -43,6 +46,8 @@ export type Config = z.infer<typeof configSchema> & {
   temporalAddress: string;
   /** Where people open the Web UI. */
   temporalUiUrl: string;
+  /** The local target's supervisor: its state, logs and control port. */
+  localTarget: { dataDir: string; port: number };
 };
 
 export class ConfigError extends Error {}
@@ -60,5 +65,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     temporalAddress: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
     temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_DEV_UI_PORT}`,
+    localTarget: { dataDir: path.resolve(config.CUTOVER_DATA_DIR, 'local-target'), port: config.CUTOVER_SUPERVISOR_PORT },
   };
 }

@@ -1,9 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { databaseBackupRunner } from '../ops/workloads/database-backup.ts';
 import { kubernetesRunner } from '../ops/workloads/kubernetes.ts';
+import { localRunner } from '../ops/workloads/local.ts';
 import { WorkloadError, type WorkloadContext } from '../ops/workloads/index.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
+import { fillCommand } from '../targets/local/command.ts';
 
 export interface HookInput {
   hook: 'backup' | 'migration';
@@ -64,9 +66,17 @@ async function runHook(input: HookInput, context: WorkloadContext, env: NodeJS.P
   }
   const migration = hooks?.migration;
   if (!migration) throw ApplicationFailure.nonRetryable('the service has no migration hook', 'InvalidDefinition');
-  const result = await kubernetesRunner({ clients: kube, pollMs: 500 }).run(
-    { type: 'kubernetes', namespace: input.definition.namespace, image: input.image, command: migration.command, env: migration.env },
-    context,
-  );
+  const definition = input.definition;
+  const result =
+    definition.target === 'local'
+      ? // On this machine the migration is a process of the release's artifact, like the colours themselves.
+        await localRunner({ enabled: true }).run(
+          { type: 'local', command: fillCommand(migration.command, { image: input.image }), env: { ...definition.env, ...migration.env }, cwd: definition.local.cwd },
+          context,
+        )
+      : await kubernetesRunner({ clients: kube, pollMs: 500 }).run(
+          { type: 'kubernetes', namespace: definition.namespace, image: input.image, command: migration.command, env: migration.env },
+          context,
+        );
   return result.exitCode;
 }

@@ -1,20 +1,18 @@
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { OpsWorkerOptions } from '../ops/workloads/index.ts';
-import type { KubeClients } from '../targets/kubernetes/client.ts';
+import type { TargetDeps } from '../targets/registry.ts';
 import { createDeploymentActivities } from './deployments.ts';
 import { createHookActivities } from './hooks.ts';
-import { createKubernetesActivities } from './kubernetes.ts';
 import { createNotificationActivities } from './notifications.ts';
+import { createReleaseTargetActivities } from './release-target.ts';
 import { createOpsJobActivities } from './ops-jobs.ts';
 import { createHttpCheckActivities } from './smoke.ts';
 
 /** Everything activities need from the outside world; tests pass real or fixture dependencies. */
-export interface ActivityDeps {
+export interface ActivityDeps extends TargetDeps {
   db: Database;
   logger: Logger;
-  /** Kubernetes API clients, made on first use so a worker without a cluster still starts. */
-  kube: () => KubeClients;
   /** Operations jobs: local commands on or off, the database to back up, Kubernetes Job clients. */
   ops?: OpsWorkerOptions;
 }
@@ -22,7 +20,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDeploymentActivities(deps),
-    ...createKubernetesActivities(deps),
+    ...createReleaseTargetActivities(deps),
     ...createHttpCheckActivities(),
     ...createNotificationActivities(deps),
     ...createHookActivities(deps),

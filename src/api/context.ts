@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import type { Role } from '../db/schema/index.ts';
 import type { Logger } from '../logger.ts';
+import type { TargetDeps } from '../targets/registry.ts';
 
 /** What createApp needs; handlers get it from the closure, never from module state. */
 export interface ApiDeps {
@@ -12,6 +13,11 @@ export interface ApiDeps {
   taskQueue: string;
   /** Base URL of the Temporal Web UI, for links to runs. */
   temporalUiUrl: string;
+  /**
+   * Where services run, for the instant switches and rollbacks that the API makes itself (an operator's
+   * emergency action must not wait for a worker). Made on first use.
+   */
+  targets: TargetDeps;
 }
 
 /** The authenticated caller. */

@@ -3,6 +3,7 @@ import { bootstrapAdmin } from '../bootstrap.ts';
 import { loadConfig } from '../config.ts';
 import { databaseOptionsFromConfig, openDatabase } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
+import { createTargetDeps } from '../targets/deps.ts';
 import { connectTemporalClient } from '../temporal/connection.ts';
 import { createApp } from './create-app.ts';
 import { serveApp } from './serve.ts';
@@ -13,7 +14,9 @@ const database = await openDatabase(databaseOptionsFromConfig(config));
 await database.migrate();
 await bootstrapAdmin(database.db, { adminToken: config.CUTOVER_ADMIN_TOKEN, createIfMissing: false });
 const temporal = await connectTemporalClient(config);
+const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
 const app = createApp({
+  targets,
   db: database.db,
   temporal,
   logger,
@@ -28,6 +31,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     logger.info({ signal }, 'shutting down the api');
     void (async () => {
       await server.close();
+      await targets.close();
       await temporal.connection.close();
       await database.close();
       logger.info('api stopped');

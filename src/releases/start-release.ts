@@ -14,6 +14,7 @@ import {
   statusSearchAttribute,
   workspaceSearchAttribute,
 } from '../temporal/search-attributes.ts';
+import { withReleaseLock } from './instant-switch.ts';
 import { startWhenFree } from './start-when-free.ts';
 
 /** What to release, and for whom: the deployment's own fields plus who asked, by workspace and token name. */
@@ -41,24 +42,29 @@ export async function startRelease(
   workflow: ReleaseWorkflow,
 ): Promise<StartReleaseResult> {
   const workflowId = releaseWorkflowId(request.workspaceId, request.environment, request.service);
-  const running = await findActiveDeployment(deps.db, request.workspaceId, workflowId);
-  if (running) {
-    if (await isWorkflowRunning(deps.temporal, workflowId)) return { started: false, runningDeploymentId: running.id };
-    // Its run was ended from outside (terminated in the Web UI, say) before it could close the record.
-    await updateDeploymentStatus(deps.db, request.workspaceId, running.id, 'failed', 'its workflow ended without finishing');
-  }
-
-  const deployment = await insertDeployment(deps.db, {
-    workspaceId: request.workspaceId,
-    service: request.service,
-    environment: request.environment,
-    version: request.version,
-    image: request.image,
-    strategy: request.strategy,
-    options: request.options,
-    workflowId,
-    createdBy: request.requestedBy,
+  // Under the release lock, so an instant switch of the service cannot land between this check and the insert.
+  const claimed = await withReleaseLock(deps.db, workflowId, async (tx) => {
+    const running = await findActiveDeployment(tx, request.workspaceId, workflowId);
+    if (running) {
+      if (await isWorkflowRunning(deps.temporal, workflowId)) return { runningDeploymentId: running.id };
+      // Its run was ended from outside (terminated in the Web UI, say) before it could close the record.
+      await updateDeploymentStatus(tx, request.workspaceId, running.id, 'failed', 'its workflow ended without finishing');
+    }
+    const inserted = await insertDeployment(tx, {
+      workspaceId: request.workspaceId,
+      service: request.service,
+      environment: request.environment,
+      version: request.version,
+      image: request.image,
+      strategy: request.strategy,
+      options: request.options,
+      workflowId,
+      createdBy: request.requestedBy,
+    });
+    return { deployment: inserted };
   });
+  if (!claimed.deployment) return { started: false, runningDeploymentId: claimed.runningDeploymentId };
+  const deployment = claimed.deployment;
   const { workflowType, args } = workflow(deployment.id);
   let started: unknown;
   try {

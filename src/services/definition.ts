@@ -39,77 +39,137 @@ export const smokeCheckSchema = z
   });
 export type SmokeCheck = z.infer<typeof smokeCheckSchema>;
 
-/** What Cutover needs to know to release a service on Kubernetes. */
-export const serviceDefinitionSchema = z
+const port = z.number().int().min(1).max(65535);
+
+/** What every target shares: the release's checks, hooks, notifications and endpoints. */
+const releaseFields = {
+  /** The default image (Kubernetes) or artifact (local: substituted for ${image} in the command). */
+  image: z.string().min(1).max(512),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).default({}),
+  smokeChecks: z.array(smokeCheckSchema).max(50).default([]),
+  /** Health of the stable endpoint during the monitor window. */
+  healthCheck: z
+    .object({ path: z.string().startsWith('/').max(1024).default('/healthz'), timeoutMs: z.number().int().min(100).max(30_000).default(2_000) })
+    .strict()
+    .optional(),
+  /** Run before traffic moves; a failure stops the release. */
+  hooks: z
+    .object({
+      /** pg_dump of the service's database; the URL comes from an environment variable of the worker. */
+      backup: z
+        .object({
+          databaseUrlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+          directory: z.string().startsWith('/', 'an absolute path').max(1024),
+          keep: z.number().int().min(1).max(1000).default(7),
+          /** Off skips it; default on. */
+          enabled: z.boolean().default(true),
+        })
+        .strict()
+        .optional(),
+      /** A command with the release's image, e.g. database migrations: a Kubernetes Job, or a local process. */
+      migration: z
+        .object({ command: z.array(z.string().min(1)).min(1).max(50), env: z.record(z.string(), z.string()).default({}) })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .optional(),
+  /** A Slack-compatible webhook told about each release's progress. */
+  notifications: z.object({ webhookUrl: z.url() }).strict().optional(),
+  /** A PromQL query checked on every monitor tick; a value past the threshold counts as a failed check. */
+  prometheus: z
+    .object({
+      url: z.url(),
+      query: z.string().min(1).max(4_000),
+      threshold: z.number(),
+      failWhen: z.enum(['above', 'below']).default('above'),
+    })
+    .strict()
+    .optional(),
+  /** Where Cutover reaches the colours over HTTP; default: the target's own (cluster DNS names, local ports). */
+  endpoints: z.object({ preview: z.url().optional(), stable: z.url().optional() }).strict().optional(),
+};
+
+/** A service on Kubernetes: two Deployments, a stable and a preview Service. */
+export const kubernetesDefinitionSchema = z
   .object({
+    target: z.literal('kubernetes'),
     namespace: dnsLabel,
-    image: z.string().min(1).max(512),
     replicas: z.number().int().min(1).max(100).default(2),
     ports: z
-      .array(
-        z
-          .object({
-            name: dnsLabel.optional(),
-            port: z.number().int().min(1).max(65535),
-            targetPort: z.number().int().min(1).max(65535).optional(),
-          })
-          .strict(),
-      )
+      .array(z.object({ name: dnsLabel.optional(), port, targetPort: port.optional() }).strict())
       .min(1)
       .max(10),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).default({}),
     resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).strict().optional(),
     probes: z.object({ readiness: httpProbe.optional(), liveness: httpProbe.optional() }).strict().optional(),
-    smokeChecks: z.array(smokeCheckSchema).max(50).default([]),
-    /** Health of the stable endpoint during the monitor window. */
-    healthCheck: z
-      .object({ path: z.string().startsWith('/').max(1024).default('/healthz'), timeoutMs: z.number().int().min(100).max(30_000).default(2_000) })
-      .strict()
-      .optional(),
-    /** Run before traffic moves; a failure stops the release. */
-    hooks: z
+    ...releaseFields,
+  })
+  .strict();
+
+/** A service on this machine: one supervised process per colour behind Cutover's own proxy. */
+export const localDefinitionSchema = z
+  .object({
+    target: z.literal('local'),
+    /** One process per colour. */
+    replicas: z.literal(1).default(1),
+    local: z
       .object({
-        /** pg_dump of the service's database; the URL comes from an environment variable of the worker. */
-        backup: z
+        /** The program and its arguments; ${image}, ${version}, ${color} and ${port} are filled in per colour. */
+        command: z.array(z.string().min(1).max(1024)).min(1).max(50).default(['node', '${image}']),
+        /** Working directory of the processes (absolute); default: the worker's. */
+        cwd: z.string().startsWith('/', 'an absolute path').max(1024).optional(),
+        /** Where the proxy listens: the public port, and the preview port that reaches the standby colour. */
+        host: z.enum(['127.0.0.1', '0.0.0.0', '::1', '::']).default('127.0.0.1'),
+        port,
+        previewPort: port,
+        /** Each colour's own port (the process gets it as $PORT). */
+        colorPorts: z.object({ blue: port, green: port }).strict(),
+        readiness: z
           .object({
-            databaseUrlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
-            directory: z.string().startsWith('/', 'an absolute path').max(1024),
-            keep: z.number().int().min(1).max(1000).default(7),
-            /** Off skips it; default on. */
-            enabled: z.boolean().default(true),
+            path: z.string().startsWith('/').max(1024).default('/healthz'),
+            intervalMs: z.number().int().min(100).max(60_000).default(1_000),
+            timeoutMs: z.number().int().min(100).max(30_000).default(1_000),
           })
           .strict()
-          .optional(),
-        /** A Kubernetes Job with the release's image, e.g. database migrations. */
-        migration: z
-          .object({ command: z.array(z.string().min(1)).min(1).max(50), env: z.record(z.string(), z.string()).default({}) })
-          .strict()
-          .optional(),
+          .default({ path: '/healthz', intervalMs: 1_000, timeoutMs: 1_000 }),
+        /** How long a colour taken out of traffic may finish its requests before it is stopped. */
+        drainTimeoutMs: z.number().int().min(0).max(600_000).default(30_000),
       })
       .strict()
-      .optional(),
-    /** A Slack-compatible webhook told about each release's progress. */
-    notifications: z.object({ webhookUrl: z.url() }).strict().optional(),
-    /** A PromQL query checked on every monitor tick; a value past the threshold counts as a failed check. */
-    prometheus: z
-      .object({
-        url: z.url(),
-        query: z.string().min(1).max(4_000),
-        threshold: z.number(),
-        failWhen: z.enum(['above', 'below']).default('above'),
-      })
-      .strict()
-      .optional(),
-    /** Where Cutover reaches the colours over HTTP; default: the Services' cluster DNS names. */
-    endpoints: z.object({ preview: z.url().optional(), stable: z.url().optional() }).strict().optional(),
+      .refine((local) => new Set([local.port, local.previewPort, local.colorPorts.blue, local.colorPorts.green]).size === 4, {
+        message: 'port, previewPort and the two colour ports must all differ',
+        path: ['colorPorts'],
+      }),
+    ...releaseFields,
   })
-  .strict()
+  .strict();
+
+/**
+ * What Cutover needs to know to release a service, by target. `target` defaults to "kubernetes", so
+ * definitions written before there was a choice stay valid.
+ */
+export const serviceDefinitionSchema = z
+  .preprocess(
+    (value) => (value && typeof value === 'object' && !Array.isArray(value) && !('target' in value) ? { ...value, target: 'kubernetes' } : value),
+    z.discriminatedUnion('target', [kubernetesDefinitionSchema, localDefinitionSchema]),
+  )
   .openapi('ServiceDefinition');
 
 export type ServiceDefinition = z.infer<typeof serviceDefinitionSchema>;
+export type KubernetesServiceDefinition = z.infer<typeof kubernetesDefinitionSchema>;
+export type LocalServiceDefinition = z.infer<typeof localDefinitionSchema>;
 
 /** Base URLs of the preview and stable endpoints. */
 export function serviceEndpoints(service: string, definition: ServiceDefinition): { preview: string; stable: string } {
+  if (definition.target === 'local') {
+    const { host, port, previewPort } = definition.local;
+    // A proxy bound to every address is still reached on loopback from the worker's machine.
+    const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+    return {
+      preview: definition.endpoints?.preview ?? `http://${reach}:${previewPort}`,
+      stable: definition.endpoints?.stable ?? `http://${reach}:${port}`,
+    };
+  }
   const port = definition.ports[0]?.port ?? 80;
   const inCluster = (name: string) => `http://${name}.${definition.namespace}.svc.cluster.local:${port}`;
   return {

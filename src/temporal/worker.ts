@@ -1,13 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
-import { lazyKubeClients } from '../targets/kubernetes/client.ts';
+import { createTargetDeps } from '../targets/deps.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export interface WorkerDeps extends Omit<ActivityDeps, 'kube'> {
+export interface WorkerDeps extends Omit<ActivityDeps, 'kube' | 'local' | 'kubeCache'> {
   /** Kubernetes clients; default: the default kubeconfig chain, loaded on first use. */
   kube?: ActivityDeps['kube'];
+  /** The local target's supervisor; default: the one at `localTarget`, started when none runs. */
+  local?: ActivityDeps['local'];
+  /** Where the local target's supervisor keeps its state and listens (config: CUTOVER_DATA_DIR, CUTOVER_SUPERVISOR_PORT). */
+  localTarget?: { dataDir: string; port: number };
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -22,6 +26,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ ...deps, kube: deps.kube ?? lazyKubeClients() }),
+    activities: createActivities({
+      ...deps,
+      ...createTargetDeps({ kube: deps.kube, local: deps.local, localTarget: deps.localTarget, startSupervisor: true, watchKubernetes: false }),
+    }),
   });
 }

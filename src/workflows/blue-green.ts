@@ -231,7 +231,7 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
         workflowId: `retire/${input.workspaceId}/${input.environment}/${input.service}/${input.deploymentId}`,
         parentClosePolicy: ParentClosePolicy.ABANDON,
         taskQueue: workflowInfo().taskQueue,
-        args: [{ ...target, color: active, retainMs: timings.retentionMs }],
+        args: [{ ...target, color: active, retainMs: timings.retentionMs, releaseId: workflowInfo().workflowId }],
       });
     }
     state.step = 'done';

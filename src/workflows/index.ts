@@ -3,5 +3,4 @@ export { dryRunWorkflow } from './dry-run.ts';
 export { blueGreenWorkflow } from './blue-green.ts';
 export { retireColorWorkflow } from './retire-color.ts';
 export { opsJobWorkflow } from './ops-job.ts';
-export { switchTrafficWorkflow } from './switch-traffic.ts';
 export { inspectServiceWorkflow } from './inspect-service.ts';

@@ -1,6 +1,6 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { ColorView } from '../activities/kubernetes.ts';
+import type { ColorView } from '../activities/release-target.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 
 const { inspectColors } = proxyLocalActivities<Activities>({ startToCloseTimeout: '15 seconds', retry: { maximumAttempts: 3 } });

@@ -15,6 +15,8 @@ export interface RetireColorInput {
   color: Color;
   /** How long it stays warm (a durable timer: survives worker and server restarts). */
   retainMs: number;
+  /** The workflow id of the service's releases: its release lock is held while the colour is retired. */
+  releaseId?: string;
 }
 
 /**
@@ -26,5 +28,5 @@ export async function retireColorWorkflow(input: RetireColorInput): Promise<{ re
   const version = await colorVersion(target);
   if (version === null) return { retired: false };
   await sleep(input.retainMs);
-  return { retired: await retireColor({ ...target, version }) };
+  return { retired: await retireColor({ ...target, version, releaseId: input.releaseId }) };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/create-app.ts';
 import { freePort } from '../support/ports.ts';
 import { startHarness, testLogger, type Harness } from '../support/harness.ts';
+import { createTargetDeps } from '../../src/targets/deps.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -32,6 +33,7 @@ describe('health endpoints', () => {
       logger: testLogger,
       taskQueue: 'unused',
       temporalUiUrl: 'http://localhost:8233',
+      targets: createTargetDeps({ startSupervisor: false, watchKubernetes: false }),
     });
     const response = await app.request('/readyz');
     expect(response.status).toBe(503);

@@ -5,6 +5,7 @@ import { createApp } from '../../src/api/create-app.ts';
 import { auditLog, opsJobs } from '../../src/db/schema/index.ts';
 import { opsScheduleId } from '../../src/ops/schedules.ts';
 import { createTestWorkspace, startHarness, testLogger, type Harness, type TestWorkspace } from '../support/harness.ts';
+import { createTargetDeps } from '../../src/targets/deps.ts';
 
 // The jobs API and the Temporal Schedules behind it. No worker polls this harness's queue, and the cron
 // expressions here fire far in the future, so no run starts (runs are in ops-jobs-runs.test.ts).
@@ -157,6 +158,7 @@ describe('creating a job', () => {
       logger: testLogger,
       taskQueue: harness.taskQueue,
       temporalUiUrl: 'http://localhost:8233',
+      targets: createTargetDeps({ startSupervisor: false, watchKubernetes: false }),
     });
     const name = uniqueName('orphan');
     const response = await unreachable.request('/api/v1/ops/jobs', {

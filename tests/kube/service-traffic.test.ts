@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../support/harness.ts';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { eventually, startHarness } from '../support/harness.ts';
 import { useReleaseFixture } from '../support/release-fixture.ts';
 
 const { ctx, registerService, release, until, selectedColor, replicas } = useReleaseFixture('traffic');
@@ -99,6 +100,37 @@ describe('switching and rolling back a service outside a release', () => {
     expect(body).toMatchObject({ switched: false, release: { version: '1.0.0' } });
     expect((await until(body.release.id)).status).toBe('succeeded');
     expect(await selectedColor('revived')).toBe('blue');
+  });
+
+  it('switches with no worker running, from its watch cache, and sees a change made behind its back', async () => {
+    await registerService('nowork');
+    expect((await until((await release('nowork', '1.0.0')).id)).status).toBe('succeeded');
+    const second = await release('nowork', '2.0.0', { timings: { retentionMs: 3_600_000, monitorDurationMs: 300, rolloutPollMs: 200 } });
+    expect((await until(second.id)).status).toBe('succeeded');
+    // An API with no worker at all: an instant switch is made by the API, not by a workflow.
+    const api = await startHarness({ worker: false, kube: () => ctx.kube });
+    try {
+      const rollback = (body: unknown) => api.call('POST', '/api/v1/services/nowork/rollback', { token: ctx.workspace.tokens.operator, body });
+      for (const [from, to] of [['green', 'blue'], ['blue', 'green'], ['green', 'blue']]) {
+        const response = await rollback({ environment: 'staging' });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ switched: true, from, to });
+        expect(await selectedColor('nowork')).toBe(to);
+      }
+      // Someone moves traffic with kubectl: the next rollback starts from what the cluster says, not from memory.
+      await ctx.kube.core.patchNamespacedService(
+        { name: 'nowork', namespace: ctx.namespace, body: { spec: { selector: { app: 'nowork', 'cutover.dev/color': 'green' } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      const afterKubectl = await rollback({ environment: 'staging' });
+      expect(await afterKubectl.json()).toEqual({ switched: true, from: 'green', to: 'blue' });
+      expect(await selectedColor('nowork')).toBe('blue');
+      const audit = await api.call('GET', '/api/v1/audit', { token: ctx.workspace.tokens.admin });
+      const actions = ((await audit.json()) as { items: Array<{ action: string; target: string; outcome: string }> }).items;
+      expect(actions.filter((row) => row.action === 'service.rollback' && row.target === 'service/staging/nowork' && row.outcome === 'success')).toHaveLength(4);
+    } finally {
+      await api.close();
+    }
   });
 
   it('answers 404 for an unknown service and 422 for a bad colour', async () => {

@@ -4,6 +4,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { createApp, type App } from '../../src/api/create-app.ts';
+import { createTargetDeps } from '../../src/targets/deps.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.ts';
 import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
 import type { Role } from '../../src/db/schema/index.ts';
@@ -48,7 +49,14 @@ export interface Harness {
  * task queue of this harness's own, so test files never pick up each other's workflows.
  */
 export async function startHarness(
-  options: { worker?: boolean; database?: DatabaseHandle; kube?: () => KubeClients; ops?: OpsWorkerOptions } = {},
+  options: {
+    worker?: boolean;
+    database?: DatabaseHandle;
+    kube?: () => KubeClients;
+    ops?: OpsWorkerOptions;
+    /** The local target's supervisor this harness's worker starts and its API uses. */
+    localTarget?: { dataDir: string; port: number };
+  } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
     installTemporalRuntime(testLogger);
@@ -73,10 +81,12 @@ export async function startHarness(
       workflowBundle: { codePath: inject('workflowBundlePath') },
       kube: options.kube,
       ops: options.ops,
+      localTarget: options.localTarget,
     });
     running = worker.run();
   }
-  const app = createApp({ db: database.db, temporal, logger: testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233' });
+  const targets = createTargetDeps({ kube: options.kube, localTarget: options.localTarget, startSupervisor: false, watchKubernetes: true });
+  const app = createApp({ db: database.db, temporal, logger: testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets });
   return {
     db: database.db,
     temporal,
@@ -96,6 +106,7 @@ export async function startHarness(
     async close() {
       worker?.shutdown();
       await running;
+      await targets.close();
       await workerConnection?.close();
       await connection.close();
       await database.close();

@@ -4,11 +4,11 @@ import { findActiveDeployment, listDeployments, type Deployment } from '../../db
 import { findService } from '../../db/repositories/services.ts';
 import { releaseWorkflowId, startRelease } from '../../releases/start-release.ts';
 import { blueGreenOptionsSchema, blueGreenRelease } from '../../releases/strategies.ts';
-import { startWhenFree } from '../../releases/start-when-free.ts';
+import { switchToWarmColor, withReleaseLock, type SwitchResult } from '../../releases/instant-switch.ts';
+import { releaseTarget, watchService } from '../../targets/registry.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
-import { colors } from '../../workflows/lib/colors.ts';
+import { colors, type Color } from '../../workflows/lib/colors.ts';
 import type { inspectServiceWorkflow } from '../../workflows/inspect-service.ts';
-import type { SwitchTrafficResult, switchTrafficWorkflow } from '../../workflows/switch-traffic.ts';
 import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
@@ -40,7 +40,7 @@ const switchRoute = createRoute({
   },
   responses: {
     200: { description: 'Switched', content: { 'application/json': { schema: switchResultSchema } } },
-    ...errorResponses(400, 401, 403, 404, 409, 422),
+    ...errorResponses(400, 401, 403, 404, 409, 422, 503),
   },
 });
 
@@ -60,7 +60,7 @@ const rollbackRoute = createRoute({
       description: 'The previous colour was cold: a blue-green release of the previous version started',
       content: { 'application/json': { schema: switchResultSchema.extend({ release: deploymentSchema }) } },
     },
-    ...errorResponses(400, 401, 403, 404, 409, 422),
+    ...errorResponses(400, 401, 403, 404, 409, 422, 503),
   },
 });
 
@@ -127,24 +127,28 @@ const environmentsRoute = createRoute({
 
 /** Service-level traffic moves outside a release, and the release timeline. */
 export function serviceTrafficRoutes(deps: ApiDeps) {
-  /** Runs the switch under the release's workflow id, so it cannot overlap a release of the same service. */
-  const runSwitch = async (workspaceId: string, environment: string, name: string, to?: (typeof colors)[number]) => {
+  /**
+   * Switches in this process, not through a workflow: one verified write to the target (a Service patch, a
+   * proxy route), which a worker outage or a backed-up task queue cannot delay. The release lock keeps it from
+   * overlapping a release of the same service; the audit middleware records it.
+   */
+  const runSwitch = async (workspaceId: string, environment: string, name: string, to?: Color) => {
     const service = await findService(deps.db, workspaceId, environment, name);
     if (!service) throw ApiError.notFound(`service ${name} in ${environment}`);
+    const definition = serviceDefinitionSchema.parse(service.definition);
+    watchService(deps.targets, definition);
     const workflowId = releaseWorkflowId(workspaceId, environment, name);
-    const running = await findActiveDeployment(deps.db, workspaceId, workflowId);
-    if (running) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: running.id });
-    const result = await startWhenFree(() =>
-      deps.temporal.workflow.execute<typeof switchTrafficWorkflow>('switchTrafficWorkflow', {
-        taskQueue: deps.taskQueue,
-        workflowId,
-        workflowIdConflictPolicy: 'FAIL',
-        args: [{ service: name, definition: serviceDefinitionSchema.parse(service.definition), to }],
-        staticSummary: to ? `switch ${name} in ${environment} to ${to}` : `roll back ${name} in ${environment}`,
-      }),
-    );
-    if (!result) throw ApiError.conflict(`a release of ${name} is in progress`);
-    return result;
+    return withReleaseLock(deps.db, workflowId, async (tx) => {
+      const running = await findActiveDeployment(tx, workspaceId, workflowId);
+      if (running) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: running.id });
+      try {
+        return await switchToWarmColor(releaseTarget(deps.targets, name, definition), name, to);
+      } catch (error) {
+        // The lock is released with the transaction; nothing was recorded as switched.
+        const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+        throw new ApiError(503, 'target_unavailable', `could not switch ${name}: ${cause}`);
+      }
+    });
   };
   /** A blue-green release of an earlier deployment's version and image, with that deployment's options. */
   const redeploy = async (caller: Caller, environment: string, name: string, previous: Deployment) => {
@@ -166,7 +170,7 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
     if (!result.started) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: result.runningDeploymentId });
     return result.deployment;
   };
-  const refuseCold = (result: SwitchTrafficResult) => {
+  const refuseCold = (result: SwitchResult) => {
     if (!result.switched) throw ApiError.conflict(result.reason ?? 'cannot switch', result);
     return result;
   };

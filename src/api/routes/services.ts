@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { insertService, listServices, type ServiceRow } from '../../db/repositories/services.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
+import { watchService } from '../../targets/registry.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
@@ -83,6 +84,7 @@ export function serviceRoutes(deps: ApiDeps) {
       c.set('audit', { action: 'service.create', target: `service/${environment}/${name}` });
       const row = await insertService(deps.db, { workspaceId: callerOf(c).workspaceId, name, environment, definition });
       if (!row) throw ApiError.conflict(`service ${name} already exists in ${environment}`);
+      watchService(deps.targets, definition);
       return c.json(toServiceBody(row), 201);
     })
     .openapi(listServicesRoute, async (c) => {

@@ -2,6 +2,8 @@ import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kub
 
 /** The narrow set of API clients the Kubernetes target uses. */
 export interface KubeClients {
+  /** The loaded kubeconfig (watches are built from it). */
+  config: KubeConfig;
   apps: AppsV1Api;
   core: CoreV1Api;
   /** Jobs: release hooks (migrations). */
@@ -14,6 +16,7 @@ export function createKubeClients(kubeconfigPath?: string): KubeClients {
   if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
   else config.loadFromDefault();
   return {
+    config,
     apps: config.makeApiClient(AppsV1Api),
     core: config.makeApiClient(CoreV1Api),
     batch: config.makeApiClient(BatchV1Api),

@@ -1,5 +1,5 @@
 import type { V1Container, V1Deployment, V1Probe, V1Service } from '@kubernetes/client-node';
-import type { ServiceDefinition } from '../../services/definition.ts';
+import type { KubernetesServiceDefinition } from '../../services/definition.ts';
 import type { Color } from '../../workflows/lib/colors.ts';
 
 export const colorLabel = 'cutover.dev/color';
@@ -20,7 +20,7 @@ function probe(spec: { path: string; port: number; periodSeconds: number } | und
 }
 
 /** The container of a colour, as the definition describes it, running `image`. */
-export function containerFor(service: string, definition: ServiceDefinition, image: string): V1Container {
+export function containerFor(service: string, definition: KubernetesServiceDefinition, image: string): V1Container {
   return {
     name: service,
     image,
@@ -36,7 +36,7 @@ export function containerFor(service: string, definition: ServiceDefinition, ima
 export function colorDeployment(
   service: string,
   color: Color,
-  definition: ServiceDefinition,
+  definition: KubernetesServiceDefinition,
   image: string,
   replicas: number,
 ): V1Deployment {
@@ -52,7 +52,7 @@ export function colorDeployment(
 }
 
 /** The stable Service (`<svc>`) or the preview Service (`<svc>-preview`), selecting one colour. */
-export function colorService(service: string, role: 'stable' | 'preview', color: Color, definition: ServiceDefinition): V1Service {
+export function colorService(service: string, role: 'stable' | 'preview', color: Color, definition: KubernetesServiceDefinition): V1Service {
   return {
     metadata: {
       name: role === 'stable' ? service : previewServiceName(service),

@@ -1,10 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-
-/** Where a Deployment's rollout stands. */
-export type RolloutStatus =
-  | { state: 'done' }
-  | { state: 'progressing'; message: string }
-  | { state: 'failed'; message: string };
+import type { RolloutStatus } from '../target.ts';
 
 /** kubectl's `rollout status` rule, as a pure function of the Deployment read from the API. */
 export function rolloutStatus(deployment: V1Deployment): RolloutStatus {

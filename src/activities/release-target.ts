@@ -1,10 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ServiceDefinition } from '../services/definition.ts';
-import { KubernetesBlueGreen } from '../targets/kubernetes/blue-green.ts';
-import type { KubeClients } from '../targets/kubernetes/client.ts';
-import { colors, standbyColor, type Color } from '../workflows/lib/colors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '../db/client.ts';
+import { withReleaseLock } from '../releases/instant-switch.ts';
+import { releaseTarget, type TargetDeps } from '../targets/registry.ts';
+import type { ColorHealth } from '../targets/target.ts';
+import { colors, type Color } from '../workflows/lib/colors.ts';
 
-/** Names one service's objects in one namespace (the definition carries the namespace). */
+/** How long a retirement waits, holding the release lock, for the colour's instances to stop being ready. */
+const retireSettleMs = 10_000;
+
+/** One service on its target (the definition says which target and where on it). */
 export interface ServiceTarget {
   service: string;
   definition: ServiceDefinition;
@@ -16,13 +22,16 @@ export interface ColorView {
   version: string | null;
   /** active: selected by the stable Service; warm: running, no traffic; scaled_down; absent: no Deployment. */
   status: 'active' | 'warm' | 'scaled_down' | 'absent';
-  health: { pods: number; ready: number; restarts: number };
+  health: ColorHealth;
   traffic_pct: number;
 }
 
-/** Activities that act on Kubernetes; `kube` is created lazily so workers without a cluster still start. */
-export function createKubernetesActivities(deps: { kube: () => KubeClients }) {
-  const target = (input: ServiceTarget) => new KubernetesBlueGreen(deps.kube(), input.service, input.definition);
+/**
+ * Activities that act on a service's target (Kubernetes or this machine); the target's clients are made
+ * lazily so a worker without a cluster, or without local services, still starts.
+ */
+export function createReleaseTargetActivities(deps: TargetDeps & { db: Database }) {
+  const target = (input: ServiceTarget) => releaseTarget(deps, input.service, input.definition);
   return {
     async readActiveColor(input: ServiceTarget): Promise<Color | null> {
       return (await target(input).activeColor()) ?? null;
@@ -69,7 +78,7 @@ export function createKubernetesActivities(deps: { kube: () => KubeClients }) {
       await target(input).scale(input.color, input.replicas);
     },
 
-    async colorPodHealth(input: ServiceTarget & { color: Color }): Promise<{ pods: number; ready: number; restarts: number }> {
+    async colorPodHealth(input: ServiceTarget & { color: Color }): Promise<ColorHealth> {
       return target(input).podHealth(input.color);
     },
 
@@ -88,33 +97,23 @@ export function createKubernetesActivities(deps: { kube: () => KubeClients }) {
     },
 
     /**
-     * Sends all traffic to `to` (default: the colour not serving now) if it has ready pods, and verifies the
-     * Service took it. One activity so an operator's rollback costs one step.
-     */
-    async switchToWarmColor(
-      input: ServiceTarget & { to?: Color },
-    ): Promise<{ switched: boolean; from: Color | null; to: Color; reason?: string }> {
-      const bg = target(input);
-      const from = (await bg.activeColor()) ?? null;
-      const to = input.to ?? standbyColor(from ?? undefined);
-      if (from === to) return { switched: true, from, to };
-      const health = await bg.podHealth(to);
-      if (health.ready === 0) return { switched: false, from, to, reason: `${input.service}-${to} has no ready pods` };
-      await bg.select('stable', to);
-      return { switched: true, from, to };
-    },
-
-    /**
      * Scales a retired colour to zero, unless it is live again or runs another version by now
      * (a newer release or a rollback took it over). Returns whether it scaled.
      */
-    async retireColor(input: ServiceTarget & { color: Color; version: string }): Promise<boolean> {
-      const bg = target(input);
-      if ((await bg.activeColor()) === input.color) return false;
-      const current = await bg.versionOf(input.color);
-      if (!current || current.version !== input.version) return false;
-      await bg.scale(input.color, 0);
-      return true;
+    async retireColor(input: ServiceTarget & { color: Color; version: string; releaseId?: string }): Promise<boolean> {
+      const retire = async () => {
+        const bg = target(input);
+        if ((await bg.activeColor()) === input.color) return false;
+        const current = await bg.versionOf(input.color);
+        if (!current || current.version !== input.version) return false;
+        await bg.scale(input.color, 0);
+        // Until its instances stop being ready, an instant switch could still pick the colour: hold the lock.
+        const deadline = Date.now() + retireSettleMs;
+        while ((await bg.podHealth(input.color)).ready > 0 && Date.now() < deadline) await sleep(200);
+        return true;
+      };
+      // Under the release lock, so an operator's instant switch cannot land on the colour while it is retired.
+      return input.releaseId ? withReleaseLock(deps.db, input.releaseId, retire) : retire();
     },
   };
 }

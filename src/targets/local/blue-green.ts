@@ -1,0 +1,139 @@
+import type { LocalServiceDefinition } from '../../services/definition.ts';
+import { colors, type Color } from '../../workflows/lib/colors.ts';
+import type { ColorHealth, ReleaseTarget, RolloutStatus } from '../target.ts';
+import { fillCommand } from './command.ts';
+
+/** A colour's process as the supervisor reports it. */
+export interface LocalColorStatus {
+  version: string;
+  state: 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'stopped';
+  ready: boolean;
+  restarts: number;
+}
+
+/** A local service as the supervisor reports it. */
+export interface LocalServiceStatus {
+  routes: { weights: Record<Color, number>; preview: Color | null };
+  colors: Partial<Record<Color, LocalColorStatus>>;
+}
+
+/** What a colour runs: the supervisor starts it, health-checks it and restarts it when it dies. */
+export interface LocalColorSpec {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env: Record<string, string>;
+  port: number;
+  version: string;
+  readiness: { path: string; intervalMs: number; timeoutMs: number };
+}
+
+/** The calls the local target makes to the supervisor (its control API on 127.0.0.1). */
+export interface SupervisorControl {
+  /** Declares a service and opens its proxy listeners; idempotent. */
+  putService(key: string, spec: { port: number; previewPort: number; host: string }): Promise<void>;
+  /** The service's routes and colours; undefined when the supervisor does not know it. */
+  getService(key: string): Promise<LocalServiceStatus | undefined>;
+  /** Starts a colour, or replaces it when its spec changed; a no-op when it already runs that spec. */
+  putColor(key: string, color: Color, spec: LocalColorSpec): Promise<void>;
+  /** Stops a colour after its in-flight requests finish (or the drain timeout passes). */
+  stopColor(key: string, color: Color, drainTimeoutMs: number): Promise<void>;
+  /** Applies new routes at once and returns the routes now in force. */
+  setRoutes(key: string, routes: { weights?: Record<Color, number>; preview?: Color | null }): Promise<LocalServiceStatus['routes']>;
+}
+
+/** A colour that crashed this often before it was ever ready has failed its rollout. */
+const crashLoopRestarts = 3;
+
+/**
+ * Blue-green on this machine: each colour is a process the supervisor runs, and the supervisor's proxy sends
+ * stable traffic by weight (all of it to one colour, for blue-green) and preview traffic to the standby.
+ */
+export class LocalBlueGreen implements ReleaseTarget {
+  constructor(
+    private readonly supervisor: () => Promise<SupervisorControl>,
+    private readonly service: string,
+    private readonly definition: LocalServiceDefinition,
+  ) {}
+
+  /** The supervisor knows a service by its name and public port: two services cannot share a port. */
+  private get key() {
+    return `${this.service}-${this.definition.local.port}`;
+  }
+
+  /** The supervisor, with this service declared on it (idempotent, so a restarted supervisor learns it again). */
+  private async control(): Promise<SupervisorControl> {
+    const supervisor = await this.supervisor();
+    const { port, previewPort, host } = this.definition.local;
+    await supervisor.putService(this.key, { port, previewPort, host });
+    return supervisor;
+  }
+
+  private async status(): Promise<LocalServiceStatus | undefined> {
+    return (await this.supervisor()).getService(this.key);
+  }
+
+  async activeColor(): Promise<Color | undefined> {
+    const weights = (await this.status())?.routes.weights;
+    return weights && colors.find((color) => weights[color] === 100);
+  }
+
+  async deploy(color: Color, image: string, version: string): Promise<void> {
+    const { local, env } = this.definition;
+    const port = local.colorPorts[color];
+    const [command, ...args] = fillCommand(local.command, { image, version, color, port: String(port) });
+    await (await this.control()).putColor(this.key, color, {
+      command: command!,
+      args,
+      cwd: local.cwd,
+      env,
+      port,
+      version,
+      readiness: local.readiness,
+    });
+  }
+
+  async rollout(color: Color): Promise<RolloutStatus> {
+    const process = (await this.status())?.colors[color];
+    if (!process || process.state === 'stopped') return { state: 'failed', message: `${this.service}-${color} is not running` };
+    if (process.ready) return { state: 'done' };
+    if (process.state === 'crashed' && process.restarts >= crashLoopRestarts) {
+      return { state: 'failed', message: `${this.service}-${color} crashed ${process.restarts} times before it was ready` };
+    }
+    return { state: 'progressing', message: `${this.service}-${color} is ${process.state}` };
+  }
+
+  async versionOf(color: Color): Promise<{ version?: string; replicas: number } | undefined> {
+    const process = (await this.status())?.colors[color];
+    if (!process) return undefined;
+    return { version: process.version, replicas: process.state === 'stopped' ? 0 : 1 };
+  }
+
+  async select(role: 'stable' | 'preview', color: Color): Promise<boolean> {
+    const supervisor = await this.control();
+    const current = (await supervisor.getService(this.key))?.routes;
+    if (role === 'preview') {
+      if (current?.preview === color) return false;
+      const routes = await supervisor.setRoutes(this.key, { preview: color });
+      if (routes.preview !== color) throw new Error(`the preview of ${this.service} did not move to ${color}`);
+      return true;
+    }
+    if (current?.weights[color] === 100) return false;
+    const weights = { blue: color === 'blue' ? 100 : 0, green: color === 'green' ? 100 : 0 };
+    // The supervisor answers with the routes it now applies: that is the verification.
+    const routes = await supervisor.setRoutes(this.key, { weights });
+    if (routes.weights[color] !== 100) throw new Error(`the proxy of ${this.service} did not move to ${color}`);
+    return true;
+  }
+
+  async scale(color: Color, replicas: number): Promise<void> {
+    if (replicas > 0) throw new Error('a local colour is scaled up by deploying it');
+    await (await this.control()).stopColor(this.key, color, this.definition.local.drainTimeoutMs);
+  }
+
+  async podHealth(color: Color): Promise<ColorHealth> {
+    const process = (await this.status())?.colors[color];
+    if (!process || process.state === 'stopped') return { pods: 0, ready: 0, restarts: process?.restarts ?? 0 };
+    return { pods: 1, ready: process.ready ? 1 : 0, restarts: process.restarts };
+  }
+}
