@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: fast unit tests, integration tests against a real Temporal dev server and Postgres,
-// and Kubernetes tests against a real local control plane. Each project's global setup runs only
-// when a file of that project is selected.
+// Four projects: fast unit tests, integration tests against a real Temporal dev server and Postgres, the
+// local target (real processes and proxies, plus Temporal and Postgres), and Kubernetes tests against a real
+// local control plane. Each project's global setup runs only when a file of that project is selected.
 export default defineConfig({
   test: {
     // Worker threads and Temporal's native bridge have crashed together before; forks are safe.
@@ -18,6 +18,18 @@ export default defineConfig({
           globalSetup: ['tests/setup/integration.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'local',
+          include: ['tests/local/**/*.test.ts'],
+          // Releases on the local target run through the real Temporal dev server and Postgres too.
+          globalSetup: ['tests/setup/integration.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Real processes, real ports and timing-sensitive load: one file at a time on two cores.
+          fileParallelism: false,
         },
       },
       {

@@ -1,5 +1,6 @@
 // The sample service the demo and the benchmarks release on the local target: plain Node, no dependencies.
-// GET /healthz answers {"status":"ok"}; any other path answers the version and colour that served it.
+// GET /healthz answers {"status":"ok"}; /slow?ms=N answers after N ms; any other path answers the version and
+// colour that served it.
 import { createServer } from 'node:http';
 
 /**
@@ -11,6 +12,14 @@ export function serve({ version, failAfterMs }) {
   if (!Number.isInteger(port) || port <= 0) throw new Error('PORT must be set to the port to listen on');
   const started = Date.now();
   const server = createServer((request, response) => {
+    const slow = /^\/slow\?ms=(\d+)$/.exec(request.url ?? '');
+    if (slow) {
+      setTimeout(() => answer(request, response), Math.min(Number(slow[1]), 60_000));
+      return;
+    }
+    answer(request, response);
+  });
+  function answer(request, response) {
     const broken = failAfterMs !== undefined && Date.now() - started > failAfterMs;
     const status = broken ? 500 : 200;
     const body = broken
@@ -20,8 +29,8 @@ export function serve({ version, failAfterMs }) {
         : { service: 'sample-app', version, color: process.env.CUTOVER_COLOR ?? null };
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
-  });
-  // Longer than the proxy's idle keep-alive, so the proxy closes idle connections first, never the app.
+  }
+  // Idle connections from the proxy stay open a long time (the proxy retries a request that meets a closing one).
   server.keepAliveTimeout = 65_000;
   server.listen(port, process.env.HOST ?? '127.0.0.1');
   process.once('SIGTERM', () => {

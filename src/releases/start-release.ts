@@ -4,6 +4,7 @@ import {
   deleteDeployment,
   findActiveDeployment,
   insertDeployment,
+  setDeploymentRunId,
   updateDeploymentStatus,
   type Deployment,
   type NewDeployment,
@@ -66,7 +67,7 @@ export async function startRelease(
   if (!claimed.deployment) return { started: false, runningDeploymentId: claimed.runningDeploymentId };
   const deployment = claimed.deployment;
   const { workflowType, args } = workflow(deployment.id);
-  let started: unknown;
+  let started: { firstExecutionRunId: string } | undefined;
   try {
     started = await startWhenFree(() =>
       deps.temporal.workflow.start(workflowType, {
@@ -94,7 +95,9 @@ export async function startRelease(
     const holder = await deps.temporal.workflow.getHandle(workflowId).describe();
     return { started: false, runningDeploymentId: holder.memo?.deploymentId as string | undefined };
   }
-  return { started: true, deployment };
+  const runId = started.firstExecutionRunId;
+  await setDeploymentRunId(deps.db, request.workspaceId, deployment.id, runId);
+  return { started: true, deployment: { ...deployment, runId } };
 }
 
 async function isWorkflowRunning(temporal: Client, workflowId: string): Promise<boolean> {

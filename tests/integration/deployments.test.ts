@@ -54,6 +54,10 @@ describe('a dry-run release, end to end', () => {
     await handle.result();
     const description = await handle.describe();
     expect(description.status.name).toBe('COMPLETED');
+    // The link names this very run, not just the latest run under the service's workflow id.
+    expect(deployment.web_ui_url).toBe(
+      `http://localhost:8233/namespaces/default/workflows/${encodeURIComponent(deployment.workflow_id)}/${description.runId}/history`,
+    );
     expect(description.searchAttributes.CutoverService).toEqual(['web']);
     expect(description.searchAttributes.CutoverEnvironment).toEqual(['staging']);
     expect(description.searchAttributes.CutoverWorkspace).toEqual([workspace.name]);

@@ -35,9 +35,10 @@ export const deploymentStepSchema = z
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** Where the Temporal Web UI shows this deployment's run. */
-export function webUiUrl(base: string, namespace: string, workflowId: string): string {
-  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+/** Where the Temporal Web UI shows this deployment's run (its latest run while the run id is unknown). */
+export function webUiUrl(base: string, namespace: string, workflowId: string, runId?: string | null): string {
+  const workflow = `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${workflow}/${encodeURIComponent(runId)}/history` : workflow;
 }
 
 export function toDeploymentBody(row: Deployment, ui: { base: string; namespace: string }): z.infer<typeof deploymentSchema> {
@@ -55,7 +56,7 @@ export function toDeploymentBody(row: Deployment, ui: { base: string; namespace:
     started_at: iso(row.startedAt),
     finished_at: iso(row.finishedAt),
     workflow_id: row.workflowId,
-    web_ui_url: webUiUrl(ui.base, ui.namespace, row.workflowId),
+    web_ui_url: webUiUrl(ui.base, ui.namespace, row.workflowId, row.runId),
   };
 }
 

@@ -161,6 +161,14 @@ export async function findActiveDeployment(
   return row;
 }
 
+/** Records which workflow run carries a deployment, once it started. */
+export async function setDeploymentRunId(db: Executor, workspaceId: string, id: string, runId: string): Promise<void> {
+  await db
+    .update(deployments)
+    .set({ runId })
+    .where(and(eq(deployments.workspaceId, workspaceId), eq(deployments.id, id)));
+}
+
 export async function deleteDeployment(db: Executor, workspaceId: string, id: string): Promise<void> {
   await db.delete(deployments).where(and(eq(deployments.workspaceId, workspaceId), eq(deployments.id, id)));
 }

@@ -32,6 +32,8 @@ export const deployments = pgTable(
     status: deploymentStatusEnum().notNull().default('pending'),
     options: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     workflowId: text().notNull(),
+    // The run of that workflow that carries this deployment (the id is reused by every release of the service).
+    runId: text(),
     // Who asked for it: the token's name.
     createdBy: text().notNull(),
     // Why it ended as it did, when it did not succeed.

@@ -1,0 +1,47 @@
+// The local target's supervisor process: started (detached) by the first worker that needs it, so the services'
+// processes and proxies outlive worker crashes and restarts. Stops cleanly on SIGTERM/SIGINT.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { pino } from 'pino';
+import { createControlApp } from './control-app.ts';
+import { Supervisor } from './supervisor.ts';
+
+const dataDir = path.resolve(process.env.CUTOVER_SUPERVISOR_DIR ?? '.data/local-target');
+const port = Number(process.env.CUTOVER_SUPERVISOR_PORT ?? 7390);
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'cutover', component: 'supervisor' } });
+mkdirSync(dataDir, { recursive: true });
+
+// The token survives restarts, so clients that read it once keep working.
+const tokenFile = path.join(dataDir, 'token');
+if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+const token = readFileSync(tokenFile, 'utf8').trim();
+
+const supervisor = new Supervisor(dataDir, logger);
+const server = serve({ fetch: createControlApp(supervisor, { token, dataDir }).fetch, port, hostname: '127.0.0.1' });
+server.once('error', (error: NodeJS.ErrnoException) => {
+  // Another supervisor won the race for the port: it serves, this one leaves.
+  logger.error({ err: error, port }, 'cannot listen; exiting');
+  process.exit(error.code === 'EADDRINUSE' ? 0 : 1);
+});
+server.once('listening', () => {
+  void supervisor.restore().then(() => {
+    writeFileSync(path.join(dataDir, 'supervisor.pid'), String(process.pid));
+    logger.info({ port, dataDir }, 'supervisor running');
+  });
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping the supervisor and its services');
+    server.close();
+    void supervisor.shutdown().finally(() => {
+      rmSync(path.join(dataDir, 'supervisor.pid'), { force: true });
+      process.exit(0);
+    });
+  });
+}

@@ -1,0 +1,200 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../../logger.ts';
+import { colors, type Color } from '../../../workflows/lib/colors.ts';
+import { ColorProcess, type ColorSpec, type ColorStatus } from './color-process.ts';
+import { ServiceProxy, type Routes } from './proxy.ts';
+import { killLeftover, loadState, saveState, type SavedService } from './state.ts';
+import { noTraffic, weightsProblem } from './weights.ts';
+
+/** Where a service's proxy listens. */
+export interface ServiceSpec {
+  port: number;
+  previewPort: number;
+  host: string;
+}
+
+/** A service as the control API reports it. */
+export interface ServiceStatus extends ServiceSpec {
+  key: string;
+  routes: Routes;
+  colors: Partial<Record<Color, ColorStatus & { inFlight: number }>>;
+}
+
+/** A request the supervisor refuses: the control API answers with `status` and `code`. */
+export class SupervisorError extends Error {
+  constructor(
+    readonly status: 404 | 409 | 422,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ServiceEntry {
+  spec: ServiceSpec;
+  proxy: ServiceProxy;
+  colors: Partial<Record<Color, ColorProcess>>;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The local target's state: per service, a proxy and up to two colour processes. Every change is written to
+ * `state.json`, and `restore` brings it all back after the supervisor itself was restarted.
+ */
+export class Supervisor {
+  private readonly services = new Map<string, ServiceEntry>();
+  private readonly stateFile: string;
+  private readonly logDir: string;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly logger: Logger,
+  ) {
+    this.stateFile = path.join(dataDir, 'state.json');
+    this.logDir = path.join(dataDir, 'logs');
+    mkdirSync(this.logDir, { recursive: true });
+  }
+
+  /** Reopens the proxies and restarts the colours of the last saved state (leftover processes are killed first). */
+  async restore(): Promise<void> {
+    for (const [key, saved] of Object.entries(loadState(this.stateFile))) {
+      try {
+        const entry = await this.open(key, saved);
+        entry.proxy.route(saved.routes);
+        for (const color of colors) {
+          const colorState = saved.colors[color];
+          if (!colorState) continue;
+          killLeftover(colorState.pid, colorState.spec.command);
+          this.startColor(key, entry, color, colorState.spec, { stopped: colorState.stopped });
+        }
+      } catch (error) {
+        this.logger.error({ err: error, key }, 'could not restore a service');
+      }
+    }
+    this.save();
+  }
+
+  async putService(key: string, spec: ServiceSpec): Promise<ServiceStatus> {
+    const existing = this.services.get(key);
+    if (existing && sameJson(existing.spec, spec)) return this.status(key);
+    const routes = existing?.proxy.routes ?? { weights: noTraffic, preview: null };
+    if (existing) await existing.proxy.close();
+    const entry = await this.open(key, { ...spec, routes, colors: {} }, existing?.colors);
+    entry.proxy.route(routes);
+    this.save();
+    return this.status(key);
+  }
+
+  async deleteService(key: string, drainTimeoutMs: number): Promise<void> {
+    const entry = this.entry(key);
+    this.services.delete(key);
+    await entry.proxy.close(drainTimeoutMs);
+    await Promise.all(Object.values(entry.colors).map((process) => process.stop()));
+    this.save();
+  }
+
+  /** Starts a colour, or replaces it when its spec changed; a no-op while it runs the same spec. */
+  async putColor(key: string, color: Color, spec: ColorSpec): Promise<ServiceStatus> {
+    const entry = this.entry(key);
+    const current = entry.colors[color];
+    if (current && sameJson(current.spec, spec) && current.status().state !== 'stopped') return this.status(key);
+    if (current) {
+      if (entry.proxy.routes.weights[color] > 0) {
+        throw new SupervisorError(409, 'serving', `${key}-${color} serves traffic: move traffic away before replacing it`);
+      }
+      await current.stop();
+    }
+    const other = entry.colors[color === 'blue' ? 'green' : 'blue'];
+    if (other && other.spec.port === spec.port && other.status().state !== 'stopped') {
+      throw new SupervisorError(409, 'port_in_use', `port ${spec.port} is the other colour's`);
+    }
+    this.startColor(key, entry, color, spec);
+    this.save();
+    return this.status(key);
+  }
+
+  /** Takes a colour out of the preview, waits for its requests to finish, then stops it. */
+  async stopColor(key: string, color: Color, drainTimeoutMs: number): Promise<ServiceStatus> {
+    const entry = this.entry(key);
+    const process = entry.colors[color];
+    if (!process) return this.status(key);
+    if (entry.proxy.routes.weights[color] > 0) {
+      throw new SupervisorError(409, 'serving', `${key}-${color} serves traffic: move traffic away before stopping it`);
+    }
+    if (entry.proxy.routes.preview === color) entry.proxy.route({ ...entry.proxy.routes, preview: null });
+    await entry.proxy.drained(color, drainTimeoutMs);
+    await process.stop();
+    this.save();
+    return this.status(key);
+  }
+
+  /** Applies new routes at once; returns the routes in force. */
+  setRoutes(key: string, change: Partial<Routes>): Routes {
+    const entry = this.entry(key);
+    const routes = { ...entry.proxy.routes, ...change };
+    const problem = weightsProblem(routes.weights);
+    if (problem) throw new SupervisorError(422, 'validation_failed', problem);
+    entry.proxy.route(routes);
+    this.save();
+    return entry.proxy.routes;
+  }
+
+  status(key: string): ServiceStatus {
+    const entry = this.entry(key);
+    const colorStatus: ServiceStatus['colors'] = {};
+    for (const color of colors) {
+      const process = entry.colors[color];
+      if (process) colorStatus[color] = { ...process.status(), inFlight: entry.proxy.inFlight(color) };
+    }
+    return { key, ...entry.spec, routes: entry.proxy.routes, colors: colorStatus };
+  }
+
+  /** Stops everything: proxies first (requests under way finish), then the processes. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.services.values()].map((entry) => entry.proxy.close()));
+    await Promise.all([...this.services.values()].flatMap((entry) => Object.values(entry.colors).map((process) => process.stop())));
+  }
+
+  private entry(key: string): ServiceEntry {
+    const entry = this.services.get(key);
+    if (!entry) throw new SupervisorError(404, 'not_found', `service ${key} not found`);
+    return entry;
+  }
+
+  private async open(key: string, saved: SavedService, processes: ServiceEntry['colors'] = {}): Promise<ServiceEntry> {
+    const spec = { port: saved.port, previewPort: saved.previewPort, host: saved.host };
+    const entry: ServiceEntry = { spec, proxy: new ServiceProxy((color) => ({ host: '127.0.0.1', port: entry.colors[color]?.spec.port ?? 0 })), colors: processes };
+    try {
+      await entry.proxy.listen(saved.host, saved.port, saved.previewPort);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new SupervisorError(409, 'port_in_use', `port ${saved.port} or ${saved.previewPort} is already in use`);
+      throw error;
+    }
+    this.services.set(key, entry);
+    return entry;
+  }
+
+  /** Registers a colour's process and starts it, unless it is restored as stopped (kept for its version). */
+  private startColor(key: string, entry: ServiceEntry, color: Color, spec: ColorSpec, options = { stopped: false }): void {
+    const process = new ColorProcess(color, spec, path.join(this.logDir, `${key}-${color}.log`), () => this.save());
+    entry.colors[color] = process;
+    if (!options.stopped) process.start();
+  }
+
+  private save(): void {
+    const services: Record<string, SavedService> = {};
+    for (const [key, entry] of this.services) {
+      const saved: SavedService = { ...entry.spec, routes: entry.proxy.routes, colors: {} };
+      for (const color of colors) {
+        const process = entry.colors[color];
+        if (process) saved.colors[color] = { spec: process.spec, pid: process.pid ?? null, stopped: process.status().state === 'stopped' };
+      }
+      services[key] = saved;
+    }
+    saveState(this.stateFile, services);
+  }
+}
