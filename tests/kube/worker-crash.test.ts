@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKubeClients, type KubeClients } from '../../src/targets/kubernetes/client.ts';
 import type { blueGreenWorkflow } from '../../src/workflows/blue-green.ts';
 import { startFixtureApp, type FixtureApp } from '../support/fixture-app.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
+import { spawnWorker } from '../support/spawn-worker.ts';
 
 // The release's worker runs in a child process that the test kills with SIGKILL in the monitor window.
-const workerScript = fileURLToPath(new URL('../support/worker-process.ts', import.meta.url));
 let kube: KubeClients;
 let harness: Harness;
 let workspace: TestWorkspace;
@@ -17,22 +16,8 @@ let endpoint: FixtureApp;
 const workers: ChildProcess[] = [];
 
 async function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
-    env: {
-      ...process.env,
-      TEST_DATABASE: inject('databaseUrl'),
-      TEST_TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEST_TASK_QUEUE: taskQueue,
-      TEST_BUNDLE: inject('workflowBundlePath'),
-      TEST_KUBECONFIG: inject('kubeconfigPath'),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = await spawnWorker(taskQueue, { TEST_KUBECONFIG: inject('kubeconfigPath') });
   workers.push(child);
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('worker running') && resolve());
-    child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
-  });
   return child;
 }
 

@@ -44,7 +44,7 @@ describe('the local supervisor', () => {
     await client.putColor(key, 'green', sampleColor('2.0.0', ports.green));
     await waitReady(client, key, 'green');
     const before = (await client.getService(key))!.colors.green!;
-    process.kill(before.pid!, 'SIGKILL');
+    process.kill(before.pid ?? 0, 'SIGKILL');
     const down = await waitFor('green reported down', async () => {
       const green = (await client.getService(key))!.colors.green!;
       return green.ready ? undefined : green;
@@ -104,7 +104,7 @@ describe('the local supervisor', () => {
     const oldBlue = before.colors.blue!.pid!;
     const pid = Number(readFileSync(path.join(supervisor.address.dataDir, 'supervisor.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
-    await waitFor('the supervisor gone', async () => (alive(pid) ? undefined : true));
+    await waitFor('the supervisor gone', () => Promise.resolve(alive(pid) ? undefined : true));
     // Its colour process outlived it (its own process group) and still holds the port.
     expect(alive(oldBlue)).toBe(true);
 
@@ -114,7 +114,7 @@ describe('the local supervisor', () => {
     expect(after.routes).toEqual(before.routes);
     expect(after.colors.green?.state).toBe('stopped');
     expect(after.colors.blue?.pid).not.toBe(oldBlue);
-    await waitFor('the leftover process gone', async () => (alive(oldBlue) ? undefined : true), { timeoutMs: 5_000 });
+    await waitFor('the leftover process gone', () => Promise.resolve(alive(oldBlue) ? undefined : true), { timeoutMs: 5_000 });
     const answer = await fetch(`http://127.0.0.1:${ports.port}/`);
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ version: '1.0.0', color: 'blue' });

@@ -1,5 +1,6 @@
 // A worker in a process of its own, so a test can kill it with SIGKILL mid-release and start another.
-// Configured by environment: TEST_DATABASE, TEST_TEMPORAL_ADDRESS, TEST_TASK_QUEUE, TEST_BUNDLE, TEST_KUBECONFIG.
+// Configured by environment: TEST_DATABASE, TEST_TEMPORAL_ADDRESS, TEST_TASK_QUEUE, TEST_BUNDLE, and TEST_KUBECONFIG
+// (Kubernetes releases) or TEST_SUPERVISOR_DIR with TEST_SUPERVISOR_PORT (local releases).
 import { NativeConnection } from '@temporalio/worker';
 import { pino } from 'pino';
 import { openDatabase } from '../../src/db/client.ts';
@@ -24,7 +25,10 @@ const worker = await createWorker({
   namespace: 'default',
   taskQueue: env('TEST_TASK_QUEUE'),
   workflowBundle: { codePath: env('TEST_BUNDLE') },
-  kube: lazyKubeClients(env('TEST_KUBECONFIG')),
+  kube: process.env.TEST_KUBECONFIG ? lazyKubeClients(process.env.TEST_KUBECONFIG) : undefined,
+  localTarget: process.env.TEST_SUPERVISOR_DIR
+    ? { dataDir: process.env.TEST_SUPERVISOR_DIR, port: Number(env('TEST_SUPERVISOR_PORT')) }
+    : undefined,
 });
 process.once('SIGTERM', () => worker.shutdown());
 process.stdout.write('worker running\n');

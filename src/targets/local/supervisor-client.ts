@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Color } from '../../workflows/lib/colors.ts';
 import type { LocalColorSpec, LocalServiceStatus, SupervisorControl } from './blue-green.ts';
+import type { ServiceStatus } from './supervisor/supervisor.ts';
 
 /** Where a supervisor keeps its state (and token) and where it listens. */
 export interface SupervisorAddress {
@@ -52,9 +53,10 @@ export class SupervisorClient implements SupervisorControl {
     await this.call('PUT', `/services/${key}`, spec);
   }
 
-  async getService(key: string): Promise<LocalServiceStatus | undefined> {
+  /** Everything the supervisor reports (pids, exits, in-flight requests), not only what a release needs. */
+  async getService(key: string): Promise<ServiceStatus | undefined> {
     try {
-      return await this.call<LocalServiceStatus>('GET', `/services/${key}`);
+      return await this.call<ServiceStatus>('GET', `/services/${key}`);
     } catch (error) {
       if (error instanceof SupervisorRequestError && error.status === 404) return undefined;
       throw error;
