@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSupervisor, type SupervisorClient } from '../../src/targets/local/supervisor-client.ts';
+import { ensureSupervisor, stopSupervisor, type SupervisorClient } from '../../src/targets/local/supervisor-client.ts';
 import { localPorts, sampleColor, startTestSupervisor, waitReady } from '../support/local-supervisor.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -44,7 +44,8 @@ describe('the local supervisor', () => {
     await client.putColor(key, 'green', sampleColor('2.0.0', ports.green));
     await waitReady(client, key, 'green');
     const before = (await client.getService(key))!.colors.green!;
-    process.kill(before.pid ?? 0, 'SIGKILL');
+    expect(before.pid).toBeGreaterThan(0);
+    process.kill(before.pid!, 'SIGKILL');
     const down = await waitFor('green reported down', async () => {
       const green = (await client.getService(key))!.colors.green!;
       return green.ready ? undefined : green;
@@ -99,6 +100,21 @@ describe('the local supervisor', () => {
     expect(await client.getService(key)).toMatchObject({ routes: before!.routes });
   });
 
+  it('reports a colour whose command cannot start as crashed, with the reason', async () => {
+    const other = await localPorts();
+    await client.putService('broken', { port: other.port, previewPort: other.previewPort, host: '127.0.0.1' });
+    await client.putColor('broken', 'blue', { ...sampleColor('1.0.0', other.blue), command: '/nonexistent/program' });
+    const crashed = await waitFor('blue crashed', async () => {
+      const blue = (await client.getService('broken'))!.colors.blue!;
+      return blue.state === 'crashed' ? blue : undefined;
+    });
+    expect(crashed).toMatchObject({ ready: false, pid: null, lastExit: { error: 'ENOENT' } });
+    // Nothing to send traffic to: refused rather than routed to a dead port.
+    const refused = await control('PUT', '/services/broken/routes', { weights: { blue: 0, green: 100 } });
+    expect(refused.status).toBe(409);
+    await client.deleteService('broken', 0);
+  });
+
   it('comes back after being killed: the same services, routes and colours, with no process left over', async () => {
     const before = (await client.getService(key))!;
     const oldBlue = before.colors.blue!.pid!;
@@ -119,5 +135,16 @@ describe('the local supervisor', () => {
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ version: '1.0.0', color: 'blue' });
     expect(existsSync(path.join(supervisor.address.dataDir, 'logs', `${key}-blue.log`))).toBe(true);
+  });
+
+  it('runs the same colours again after a clean stop and start', async () => {
+    await stopSupervisor(supervisor.address);
+    await expect(fetch(`http://127.0.0.1:${ports.port}/`)).rejects.toThrow();
+    client = await ensureSupervisor(supervisor.address);
+    await waitReady(client, key, 'blue');
+    const after = (await client.getService(key))!;
+    expect(after.routes.weights).toEqual({ blue: 100, green: 0 });
+    expect(after.colors.green?.state).toBe('stopped');
+    expect(await (await fetch(`http://127.0.0.1:${ports.port}/`)).json()).toMatchObject({ version: '1.0.0', color: 'blue' });
   });
 });

@@ -27,7 +27,8 @@ export interface ColorStatus {
   /** Times it was started again after it died. */
   restarts: number;
   startedAt: string | null;
-  lastExit: { code: number | null; signal: string | null; at: string } | null;
+  /** How it last ended; `error` when it could not be started at all. */
+  lastExit: { code: number | null; signal: string | null; at: string; error?: string } | null;
 }
 
 /** From the worker's environment, only what a program needs to run; the rest is the service's own. */
@@ -72,6 +73,9 @@ export class ColorProcess {
   private failures = 0;
   private stopping = false;
   private probeTimer: NodeJS.Timeout | undefined;
+  private readonly exitSeen = new WeakSet<ChildProcess>();
+  /** Steps of the restart back-off; back to the first once the process has been ready. */
+  private backoffStep = 0;
   private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -82,8 +86,10 @@ export class ColorProcess {
     private readonly onChange: () => void,
   ) {}
 
+  /** The pid of the process while it runs. */
   get pid(): number | undefined {
-    return this.child?.pid;
+    const child = this.child;
+    return child && !this.exitSeen.has(child) ? child.pid : undefined;
   }
 
   status(): ColorStatus {
@@ -91,7 +97,7 @@ export class ColorProcess {
       version: this.spec.version,
       state: this.state,
       ready: this.state === 'ready',
-      pid: this.child?.pid ?? null,
+      pid: this.pid ?? null,
       port: this.spec.port,
       restarts: this.restarts,
       startedAt: this.startedAt?.toISOString() ?? null,
@@ -114,7 +120,8 @@ export class ColorProcess {
     this.failures = 0;
     this.startedAt = new Date();
     const child = this.child;
-    child.once('error', () => undefined);
+    // A command that cannot be started (not found, not executable) emits 'error' and never 'exit'.
+    child.once('error', (error: NodeJS.ErrnoException) => this.exited(child, null, null, error.code ?? error.message));
     child.once('exit', (code, signal) => this.exited(child, code, signal));
     this.scheduleProbe(0);
     this.onChange();
@@ -126,7 +133,7 @@ export class ColorProcess {
     clearTimeout(this.probeTimer);
     clearTimeout(this.restartTimer);
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
+    if (!child || this.pid === undefined) {
       this.state = 'stopped';
       return;
     }
@@ -138,10 +145,11 @@ export class ColorProcess {
     this.state = 'stopped';
   }
 
-  private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (child !== this.child) return;
+  private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
+    if (child !== this.child || this.exitSeen.has(child)) return;
+    this.exitSeen.add(child);
     clearTimeout(this.probeTimer);
-    this.lastExit = { code, signal, at: new Date().toISOString() };
+    this.lastExit = { code, signal, at: new Date().toISOString(), ...(spawnError ? { error: spawnError } : {}) };
     // Whatever it left behind in its group goes with it.
     signalGroup(child.pid, 'SIGKILL');
     if (this.stopping) {
@@ -150,7 +158,8 @@ export class ColorProcess {
       return;
     }
     this.state = 'crashed';
-    const backoff = Math.min(maxBackoffMs, firstBackoffMs * 2 ** this.restarts);
+    const backoff = Math.min(maxBackoffMs, firstBackoffMs * 2 ** this.backoffStep);
+    this.backoffStep += 1;
     this.restartTimer = setTimeout(() => {
       this.restarts += 1;
       this.start();
@@ -169,6 +178,7 @@ export class ColorProcess {
     if (ok) {
       this.failures = 0;
       this.state = 'ready';
+      this.backoffStep = 0;
     } else {
       this.failures += 1;
       if (this.state === 'ready' && this.failures >= (readiness.failureThreshold ?? 3)) this.state = 'unhealthy';

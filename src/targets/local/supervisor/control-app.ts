@@ -63,9 +63,13 @@ async function jsonBody(c: Context): Promise<unknown> {
 }
 
 /** The supervisor's control API: 127.0.0.1 only, and every call but /healthz needs the token of its data dir. */
-export function createControlApp(supervisor: Supervisor, options: { token: string; dataDir: string }) {
+export function createControlApp(supervisor: Supervisor, options: { token: string; dataDir: string; ready?: Promise<void> }) {
   const expected = Buffer.from(`Bearer ${options.token}`);
   const app = new Hono();
+  app.use('*', async (_c, next) => {
+    await options.ready;
+    await next();
+  });
   app.get('/healthz', (c) => c.json({ ok: true, pid: process.pid, dataDir: options.dataDir }));
   app.use('*', async (c, next) => {
     const given = Buffer.from(c.req.header('authorization') ?? '');

@@ -1,7 +1,7 @@
 // The local target's supervisor process: started (detached) by the first worker that needs it, so the services'
 // processes and proxies outlive worker crashes and restarts. Stops cleanly on SIGTERM/SIGINT.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
@@ -13,21 +13,31 @@ const port = Number(process.env.CUTOVER_SUPERVISOR_PORT ?? 7390);
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'cutover', component: 'supervisor' } });
 mkdirSync(dataDir, { recursive: true });
 
-// The token survives restarts, so clients that read it once keep working.
+// The token survives restarts, so clients that read it once keep working. Created exclusively: of two
+// supervisors starting at once, both end up with the same token.
 const tokenFile = path.join(dataDir, 'token');
-if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+try {
+  writeFileSync(tokenFile, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+}
 const token = readFileSync(tokenFile, 'utf8').trim();
 
 const supervisor = new Supervisor(dataDir, logger);
-const server = serve({ fetch: createControlApp(supervisor, { token, dataDir }).fetch, port, hostname: '127.0.0.1' });
+let markRestored: () => void = () => undefined;
+// Calls wait until the saved services are back, so none races the restore for their ports.
+const restored = new Promise<void>((resolve) => (markRestored = resolve));
+const server = serve({ fetch: createControlApp(supervisor, { token, dataDir, ready: restored }).fetch, port, hostname: '127.0.0.1' });
 server.once('error', (error: NodeJS.ErrnoException) => {
   // Another supervisor won the race for the port: it serves, this one leaves.
   logger.error({ err: error, port }, 'cannot listen; exiting');
   process.exit(error.code === 'EADDRINUSE' ? 0 : 1);
 });
 server.once('listening', () => {
-  void supervisor.restore().then(() => {
-    writeFileSync(path.join(dataDir, 'supervisor.pid'), String(process.pid));
+  // Only the supervisor that holds the port restores: a loser of the race starts nothing.
+  writeFileSync(path.join(dataDir, 'supervisor.pid'), String(process.pid));
+  void supervisor.restore().finally(() => {
+    markRestored();
     logger.info({ port, dataDir }, 'supervisor running');
   });
 });

@@ -6,8 +6,17 @@ import { WeightedPicker, type Weights } from './weights.ts';
 
 /** Headers that describe one connection, not the request: never forwarded (RFC 9110, 7.6.1). */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
-/** Errors where the upstream got nothing usable from us, so a request without a body can be sent again. */
-const retryableErrors = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED']);
+/** Methods that may be sent twice (RFC 9110, 9.2.2): sent again when a reused connection turns out closed. */
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Idle upstream connections are closed by the proxy before a typical app (5 s) closes them under it. */
+const idleUpstreamMs = 4_000;
+
+/** Whether a failed attempt may be sent again: nothing reached the app, or the method is safe to repeat. */
+function mayRetry(request: IncomingMessage, error: NodeJS.ErrnoException): boolean {
+  if (hasBody(request)) return false;
+  if (error.code === 'ECONNREFUSED') return true;
+  return idempotent.has(request.method ?? '') && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+}
 
 /** Where a colour's process listens. */
 export interface Upstream {
@@ -55,8 +64,8 @@ export class ServiceProxy {
   private readonly picker = new WeightedPicker();
   private preview: Color | null = null;
   private readonly agents: Record<Color, Agent> = {
-    blue: new Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
-    green: new Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
+    blue: new Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo', timeout: idleUpstreamMs }),
+    green: new Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo', timeout: idleUpstreamMs }),
   };
   private readonly inFlightCount: Record<Color, number> = { blue: 0, green: 0 };
   private readonly servers: Server[] = [];
@@ -145,7 +154,8 @@ export class ServiceProxy {
       this.inFlightCount[color] -= 1;
     };
     const outgoing = httpRequest({
-      agent: this.agents[color],
+      // A second attempt takes a fresh connection, never another pooled one that may be as stale.
+      agent: attempt === 0 ? this.agents[color] : false,
       host: upstream.host,
       port: upstream.port,
       method: request.method,
@@ -161,9 +171,9 @@ export class ServiceProxy {
     });
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       finish();
-      // A reused keep-alive connection the app had just closed, or a refused connection: nothing reached the
-      // app, so a request without a body goes again on a fresh connection.
-      if (!response.headersSent && attempt === 0 && !hasBody(request) && retryableErrors.has(error.code ?? '')) {
+      // A refused connection, or a reused keep-alive connection the app had just closed: sent again once on a
+      // fresh connection when that is safe (see mayRetry).
+      if (!response.headersSent && attempt === 0 && mayRetry(request, error)) {
         this.forward(request, response, color, attempt + 1);
         return;
       }
@@ -174,7 +184,8 @@ export class ServiceProxy {
       if (!response.writableFinished) outgoing.destroy();
       finish();
     });
-    if (hasBody(request)) pipeline(request, outgoing, () => undefined);
+    // pipe, not pipeline: a failed upstream must not tear down the client's request, which still gets its 502.
+    if (hasBody(request)) request.pipe(outgoing);
     else outgoing.end();
   }
 }

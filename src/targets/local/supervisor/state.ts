@@ -24,22 +24,25 @@ export function saveState(file: string, services: Record<string, SavedService>):
   renameSync(temporary, file);
 }
 
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '').split('\0').join(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Kills the process group a dead supervisor left running (it still holds the colour's port), but only when the
- * pid still belongs to the program we started: pids are reused.
+ * pid still runs exactly the command line we started: pids are reused. Waits (up to 3 s) until it is gone.
  */
-export function killLeftover(pid: number | null, command: string): void {
-  if (!pid) return;
-  let cmdline: string;
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return;
-  }
-  if (!cmdline.includes(command)) return;
+export async function killLeftover(pid: number | null, command: string, args: string[]): Promise<void> {
+  if (!pid || commandLine(pid) !== [command, ...args].join(' ')) return;
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {
-    // Gone meanwhile.
+    return;
   }
+  const deadline = Date.now() + 3_000;
+  while (commandLine(pid) !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -36,6 +36,10 @@ interface ServiceEntry {
   spec: ServiceSpec;
   proxy: ServiceProxy;
   colors: Partial<Record<Color, ColorProcess>>;
+  /** Colours scaled to zero on purpose: restored as stopped. A shutdown stops the others without this mark. */
+  stopped: Set<Color>;
+  /** Changes to one service run one at a time (a retried call may arrive while the first still drains). */
+  queue: Promise<unknown>;
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -46,6 +50,9 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  */
 export class Supervisor {
   private readonly services = new Map<string, ServiceEntry>();
+  /** Saved services that could not be restored (a port taken): kept in the state file, not forgotten. */
+  private readonly unrestored: Record<string, SavedService> = {};
+  private shuttingDown = false;
   private readonly stateFile: string;
   private readonly logDir: string;
 
@@ -62,28 +69,47 @@ export class Supervisor {
   async restore(): Promise<void> {
     for (const [key, saved] of Object.entries(loadState(this.stateFile))) {
       try {
+        for (const color of colors) {
+          const colorState = saved.colors[color];
+          if (colorState) await killLeftover(colorState.pid, colorState.spec.command, colorState.spec.args);
+        }
         const entry = await this.open(key, saved);
         entry.proxy.route(saved.routes);
         for (const color of colors) {
           const colorState = saved.colors[color];
           if (!colorState) continue;
-          killLeftover(colorState.pid, colorState.spec.command);
+          if (colorState.stopped) entry.stopped.add(color);
           this.startColor(key, entry, color, colorState.spec, { stopped: colorState.stopped });
         }
       } catch (error) {
-        this.logger.error({ err: error, key }, 'could not restore a service');
+        this.unrestored[key] = saved;
+        this.logger.error({ err: error, key }, 'could not restore a service; it stays in the state file');
       }
     }
     this.save();
   }
 
-  async putService(key: string, spec: ServiceSpec): Promise<ServiceStatus> {
+  /** Runs changes to one service one after another. */
+  private serialized<T>(key: string, change: () => Promise<T>): Promise<T> {
+    const entry = this.services.get(key);
+    if (!entry) return change();
+    const next = entry.queue.then(change, change);
+    entry.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  putService(key: string, spec: ServiceSpec): Promise<ServiceStatus> {
+    return this.serialized(key, () => this.applyService(key, spec));
+  }
+
+  private async applyService(key: string, spec: ServiceSpec): Promise<ServiceStatus> {
     const existing = this.services.get(key);
     if (existing && sameJson(existing.spec, spec)) return this.status(key);
     const routes = existing?.proxy.routes ?? { weights: noTraffic, preview: null };
     if (existing) await existing.proxy.close();
-    const entry = await this.open(key, { ...spec, routes, colors: {} }, existing?.colors);
+    const entry = await this.open(key, { ...spec, routes, colors: {} }, existing?.colors, existing?.stopped);
     entry.proxy.route(routes);
+    delete this.unrestored[key];
     this.save();
     return this.status(key);
   }
@@ -97,7 +123,12 @@ export class Supervisor {
   }
 
   /** Starts a colour, or replaces it when its spec changed; a no-op while it runs the same spec. */
-  async putColor(key: string, color: Color, spec: ColorSpec): Promise<ServiceStatus> {
+  putColor(key: string, color: Color, spec: ColorSpec): Promise<ServiceStatus> {
+    this.entry(key);
+    return this.serialized(key, () => this.applyColor(key, color, spec));
+  }
+
+  private async applyColor(key: string, color: Color, spec: ColorSpec): Promise<ServiceStatus> {
     const entry = this.entry(key);
     const current = entry.colors[color];
     if (current && sameJson(current.spec, spec) && current.status().state !== 'stopped') return this.status(key);
@@ -111,13 +142,19 @@ export class Supervisor {
     if (other && other.spec.port === spec.port && other.status().state !== 'stopped') {
       throw new SupervisorError(409, 'port_in_use', `port ${spec.port} is the other colour's`);
     }
+    entry.stopped.delete(color);
     this.startColor(key, entry, color, spec);
     this.save();
     return this.status(key);
   }
 
   /** Takes a colour out of the preview, waits for its requests to finish, then stops it. */
-  async stopColor(key: string, color: Color, drainTimeoutMs: number): Promise<ServiceStatus> {
+  stopColor(key: string, color: Color, drainTimeoutMs: number): Promise<ServiceStatus> {
+    this.entry(key);
+    return this.serialized(key, () => this.applyStop(key, color, drainTimeoutMs));
+  }
+
+  private async applyStop(key: string, color: Color, drainTimeoutMs: number): Promise<ServiceStatus> {
     const entry = this.entry(key);
     const process = entry.colors[color];
     if (!process) return this.status(key);
@@ -125,6 +162,7 @@ export class Supervisor {
       throw new SupervisorError(409, 'serving', `${key}-${color} serves traffic: move traffic away before stopping it`);
     }
     if (entry.proxy.routes.preview === color) entry.proxy.route({ ...entry.proxy.routes, preview: null });
+    entry.stopped.add(color);
     await entry.proxy.drained(color, drainTimeoutMs);
     await process.stop();
     this.save();
@@ -137,6 +175,14 @@ export class Supervisor {
     const routes = { ...entry.proxy.routes, ...change };
     const problem = weightsProblem(routes.weights);
     if (problem) throw new SupervisorError(422, 'validation_failed', problem);
+    // Traffic only to a colour that runs: sending it to one that is absent or stopped would only fail.
+    for (const color of colors) {
+      const wanted = routes.weights[color] > 0 || routes.preview === color;
+      const changed = routes.weights[color] !== entry.proxy.routes.weights[color] || (routes.preview === color && entry.proxy.routes.preview !== color);
+      if (wanted && changed && (!entry.colors[color] || entry.stopped.has(color))) {
+        throw new SupervisorError(409, 'not_running', `${key}-${color} does not run: deploy it before sending it traffic`);
+      }
+    }
     entry.proxy.route(routes);
     this.save();
     return entry.proxy.routes;
@@ -154,6 +200,8 @@ export class Supervisor {
 
   /** Stops everything: proxies first (requests under way finish), then the processes. */
   async shutdown(): Promise<void> {
+    // What was running should run again after a restart: the state file keeps the colours as they are now.
+    this.shuttingDown = true;
     await Promise.all([...this.services.values()].map((entry) => entry.proxy.close()));
     await Promise.all([...this.services.values()].flatMap((entry) => Object.values(entry.colors).map((process) => process.stop())));
   }
@@ -164,9 +212,10 @@ export class Supervisor {
     return entry;
   }
 
-  private async open(key: string, saved: SavedService, processes: ServiceEntry['colors'] = {}): Promise<ServiceEntry> {
+  private async open(key: string, saved: SavedService, processes: ServiceEntry['colors'] = {}, stopped = new Set<Color>()): Promise<ServiceEntry> {
     const spec = { port: saved.port, previewPort: saved.previewPort, host: saved.host };
-    const entry: ServiceEntry = { spec, proxy: new ServiceProxy((color) => ({ host: '127.0.0.1', port: entry.colors[color]?.spec.port ?? 0 })), colors: processes };
+    const proxy = new ServiceProxy((color) => ({ host: '127.0.0.1', port: entry.colors[color]?.spec.port ?? 0 }));
+    const entry: ServiceEntry = { spec, proxy, colors: processes, stopped, queue: Promise.resolve() };
     try {
       await entry.proxy.listen(saved.host, saved.port, saved.previewPort);
     } catch (error) {
@@ -186,12 +235,13 @@ export class Supervisor {
   }
 
   private save(): void {
-    const services: Record<string, SavedService> = {};
+    if (this.shuttingDown) return;
+    const services: Record<string, SavedService> = { ...this.unrestored };
     for (const [key, entry] of this.services) {
       const saved: SavedService = { ...entry.spec, routes: entry.proxy.routes, colors: {} };
       for (const color of colors) {
         const process = entry.colors[color];
-        if (process) saved.colors[color] = { spec: process.spec, pid: process.pid ?? null, stopped: process.status().state === 'stopped' };
+        if (process) saved.colors[color] = { spec: process.spec, pid: process.pid ?? null, stopped: entry.stopped.has(color) };
       }
       services[key] = saved;
     }
