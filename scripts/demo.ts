@@ -1,0 +1,132 @@
+// `npm run demo`: Cutover on one machine with nothing but Node. It starts a Temporal dev server, the embedded
+// database, the API and a worker, then releases the bundled sample app on the local target through the API —
+// 1.0.0, 2.0.0 (healthy: switched) and 3.0.0 (starts fine, then answers 500: rolled back by the monitor) —
+// while steady traffic runs through the service's proxy, and ends with a table of what happened.
+// `--exit` ends it there; in a terminal it otherwise keeps running (so the Web UI links work) until Ctrl-C.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { stopSupervisor } from '../src/targets/local/supervisor-client.ts';
+import { createDemoApi, type DemoRelease } from './demo/api.ts';
+import { startLoad } from './demo/load.ts';
+import { pickPorts } from './demo/ports.ts';
+import { renderTable } from './demo/table.ts';
+import { startStack } from './stack.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = path.join(root, '.data', 'demo');
+const keepRunning = process.stdout.isTTY && !process.argv.includes('--exit');
+const began = performance.now();
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const artifact = (version: string) => path.join(root, 'examples', 'sample-app', 'releases', `${version}.mjs`);
+
+// A fresh demo every time: stop what the last one left running, then wipe its data.
+await stopSupervisor({ dataDir: path.join(dataDir, 'local-target'), port: 0 });
+rmSync(dataDir, { recursive: true, force: true });
+
+const [apiPort, temporalPort, uiPort, supervisorPort, publicPort, previewPort, bluePort, greenPort] = await pickPorts([
+  8080, 7233, 8233, 7390, 8600, 8601, 8610, 8611,
+]);
+const config = loadConfig({
+  ...process.env,
+  // Empty means unset: the demo always runs on its own dev server and embedded database.
+  DATABASE_URL: '',
+  TEMPORAL_ADDRESS: '',
+  CUTOVER_ADMIN_TOKEN: '',
+  CUTOVER_DATA_DIR: dataDir,
+  PORT: String(apiPort),
+  TEMPORAL_DEV_PORT: String(temporalPort),
+  TEMPORAL_DEV_UI_PORT: String(uiPort),
+  CUTOVER_SUPERVISOR_PORT: String(supervisorPort),
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+});
+const logger = createLogger(config, { component: 'demo' });
+
+say('Starting Cutover: Temporal dev server, embedded database, API and worker…');
+const stack = await startStack(config, logger);
+const stopAll = async () => {
+  await stopSupervisor(config.localTarget);
+  await stack.stop();
+};
+let exitCode = 1;
+try {
+  const api = createDemoApi(stack.apiUrl, stack.createdAdminToken ?? '', say);
+  say(`  API ${stack.apiUrl}   Web UI ${stack.temporalUiUrl}   service http://127.0.0.1:${publicPort}`);
+  await api.registerService({
+    name: 'shop',
+    environment: 'demo',
+    definition: {
+      target: 'local',
+      image: artifact('1.0.0'),
+      // 3.0.0's bug shows 3 s after it starts: after its smoke checks, inside the monitor window.
+      env: { SAMPLE_FAIL_AFTER_MS: '3000' },
+      local: {
+        command: [process.execPath, '${image}'],
+        port: publicPort,
+        previewPort,
+        colorPorts: { blue: bluePort, green: greenPort },
+        readiness: { path: '/healthz', intervalMs: 250, timeoutMs: 1_000 },
+        drainTimeoutMs: 5_000,
+      },
+      smokeChecks: [
+        { name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' },
+        { name: 'home', path: '/', bodyContains: 'sample-app' },
+      ],
+      healthCheck: { path: '/healthz', timeoutMs: 1_000 },
+    },
+  });
+
+  // Demo durations, passed as inputs: the production defaults are a 5 min monitor and 24 h of retention.
+  const timings = { rolloutPollMs: 200, monitorDurationMs: 5_000, monitorIntervalMs: 250, failureThreshold: 2, retentionMs: 600_000 };
+  const results: DemoRelease[] = [await api.release('shop', 'demo', '1.0.0', artifact('1.0.0'), timings)];
+
+  say(`\nSteady traffic: 200 requests/s through the proxy on port ${publicPort}.`);
+  const load = startLoad(`http://127.0.0.1:${publicPort}/`, { rate: 200, connections: 10 });
+  for (const version of ['2.0.0', '3.0.0']) {
+    load.phase(version);
+    results.push(await api.release('shop', 'demo', version, artifact(version), timings));
+  }
+  // A last moment of traffic on the version that serves after the rollback.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await load.stop();
+
+  const ms = (value: number | undefined) => (value === undefined ? '—' : `${value} ms`);
+  const rows = results.map((result) => {
+    const tally = load.tally(result.version);
+    return [
+      result.version,
+      result.status,
+      tally ? String(tally.requests) : '—',
+      tally ? String(tally.dropped) : '—',
+      tally ? String(tally.appErrors) : '—',
+      ms(result.switchMs),
+      ms(result.rollbackMs),
+      result.webUiUrl,
+    ];
+  });
+  say('');
+  say(renderTable(['release', 'outcome', 'requests', 'unanswered', 'app 5xx', 'switch', 'rollback', 'Temporal Web UI'], rows));
+  const dropped = results.reduce((sum, result) => sum + (load.tally(result.version)?.dropped ?? 0), 0);
+  const expected = ['succeeded', 'succeeded', 'rolled_back'];
+  const asExpected = results.every((result, index) => result.status === expected[index]);
+  say('');
+  say(`Unanswered requests during the switches and the rollback: ${dropped} (connection errors, timeouts, proxy 502/503).`);
+  say("'app 5xx' are 3.0.0's own error answers between its switch and the monitor's rollback.");
+  say(`Outcomes ${asExpected ? 'as expected' : `NOT as expected (wanted ${expected.join(', ')})`}; ${((performance.now() - began) / 1000).toFixed(0)} s in all.`);
+  exitCode = asExpected && dropped === 0 ? 0 : 1;
+
+  if (keepRunning) {
+    say(`\nStill running so you can look around: Web UI ${stack.temporalUiUrl}, service http://127.0.0.1:${publicPort}.`);
+    say(`API ${stack.apiUrl}/api/v1 with the admin token ${stack.createdAdminToken ?? '(set by CUTOVER_ADMIN_TOKEN)'}. Ctrl-C stops everything.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
+} finally {
+  say('Stopping the sample app, the supervisor, the worker, the API and the dev server…');
+  await stopAll();
+}
+process.exit(exitCode);

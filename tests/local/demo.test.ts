@@ -1,0 +1,22 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+// The Quick start's first command must stay true: it runs three real releases and exits 0 only when their
+// outcomes are right and no request went unanswered.
+describe('npm run demo', () => {
+  it('releases 1.0.0, 2.0.0 and 3.0.0 on the local target under load: switched, switched, rolled back, nothing dropped', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--exit'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(output).toMatch(/^1\.0\.0\s+succeeded\s/m);
+    expect(output).toMatch(/^2\.0\.0\s+succeeded\s+\d+\s+0\s+0\s+\d+ ms/m);
+    expect(output).toMatch(/^3\.0\.0\s+rolled_back\s+\d+\s+0\s+\d+\s+\d+ ms\s+\d+ ms\s+http:\/\/localhost:\d+\/namespaces\/default\/workflows\//m);
+    expect(output).toContain('Unanswered requests during the switches and the rollback: 0');
+    expect(code, output).toBe(0);
+  }, 240_000);
+});
