@@ -5,6 +5,7 @@ import { createLogger } from './src/logger.ts';
 import { connectTemporalWorker } from './src/temporal/connection.ts';
 import { installTemporalRuntime } from './src/temporal/runtime.ts';
 import { createWorker } from './src/temporal/worker.ts';
+import { watchSupervisor } from './src/targets/local/watchdog.ts';
 
 const config = loadConfig();
 const logger = createLogger(config, { component: 'worker' });
@@ -29,10 +30,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// Local services keep being served when their supervisor dies: the worker starts it again.
+const stopWatching = watchSupervisor(config.localTarget, logger);
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporalAddress }, 'worker running');
 try {
   await worker.run();
 } finally {
+  stopWatching();
   await connection.close();
   await database.close();
   logger.info('worker stopped');

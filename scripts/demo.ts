@@ -46,9 +46,10 @@ const logger = createLogger(config, { component: 'demo' });
 
 say('Starting Cutover: Temporal dev server, embedded database, API and worker…');
 const stack = await startStack(config, logger);
+// The stack first: its watchdog would otherwise start the supervisor again.
 const stopAll = async () => {
-  await stopSupervisor(config.localTarget);
   await stack.stop();
+  await stopSupervisor(config.localTarget);
 };
 let exitCode = 1;
 try {

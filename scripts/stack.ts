@@ -9,6 +9,7 @@ import { connectTemporalClient, connectTemporalWorker } from '../src/temporal/co
 import { installTemporalRuntime } from '../src/temporal/runtime.ts';
 import { createWorker } from '../src/temporal/worker.ts';
 import { createTargetDeps } from '../src/targets/deps.ts';
+import { watchSupervisor } from '../src/targets/local/watchdog.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
 import { startTemporalDevServer, type DevServer } from './temporal/dev-server.ts';
 
@@ -73,6 +74,9 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       worker.shutdown();
       await running;
     });
+    // Local services keep being served when their supervisor dies: the worker's side starts it again.
+    const stopWatching = watchSupervisor(config.localTarget, logger);
+    cleanups.push(() => Promise.resolve(stopWatching()));
 
     const temporal = await connectTemporalClient(config);
     cleanups.push(() => temporal.connection.close());

@@ -5,11 +5,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
+import { loadConfig } from '../../../config.ts';
 import { createControlApp } from './control-app.ts';
 import { Supervisor } from './supervisor.ts';
 
-const dataDir = path.resolve(process.env.CUTOVER_SUPERVISOR_DIR ?? '.data/local-target');
-const port = Number(process.env.CUTOVER_SUPERVISOR_PORT ?? 7390);
+// A worker that starts it names the data dir; `npm run supervisor` (e.g. under systemd) takes Cutover's config.
+const config = loadConfig();
+const dataDir = path.resolve(process.env.CUTOVER_SUPERVISOR_DIR ?? config.localTarget.dataDir);
+const port = config.localTarget.port;
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'cutover', component: 'supervisor' } });
 mkdirSync(dataDir, { recursive: true });
 
