@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/client.ts';
 import { withReleaseLock } from '../releases/instant-switch.ts';
 import { releaseTarget, type TargetDeps } from '../targets/registry.ts';
+import { trafficRouter } from '../traffic/registry.ts';
 import type { ColorHealth } from '../targets/target.ts';
 import { colors, type Color } from '../workflows/lib/colors.ts';
 
@@ -85,13 +86,13 @@ export function createReleaseTargetActivities(deps: TargetDeps & { db: Database 
     /** Each colour's version, state, pod health and share of traffic. */
     async inspectColors(input: ServiceTarget): Promise<ColorView[]> {
       const bg = target(input);
-      const active = await bg.activeColor();
+      const [active, weights] = await Promise.all([bg.activeColor(), trafficRouter(deps, input.service, input.definition).weights()]);
       return Promise.all(
         colors.map(async (color): Promise<ColorView> => {
           const deployment = await bg.versionOf(color);
           const health = deployment ? await bg.podHealth(color) : { pods: 0, ready: 0, restarts: 0 };
           const status = !deployment ? 'absent' : color === active ? 'active' : deployment.replicas > 0 ? 'warm' : 'scaled_down';
-          return { name: color, version: deployment?.version ?? null, status, health, traffic_pct: color === active ? 100 : 0 };
+          return { name: color, version: deployment?.version ?? null, status, health, traffic_pct: weights?.[color] ?? 0 };
         }),
       );
     },

@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.ts';
 import { opsJobRoutes } from './routes/ops-jobs.ts';
 import { createRouter } from './router.ts';
 import { serviceTrafficRoutes } from './routes/service-traffic.ts';
+import { serviceWeightRoutes } from './routes/service-weights.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
@@ -49,6 +50,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/tokens', tokenRoutes(deps));
   v1.route('/services', serviceRoutes(deps));
   v1.route('/services', serviceTrafficRoutes(deps));
+  v1.route('/services', serviceWeightRoutes(deps));
   v1.route('/deployments', deploymentRoutes(deps));
   v1.route('/deployments', deploymentControlRoutes(deps));
   v1.route('/deployments', deploymentEventRoutes(deps));

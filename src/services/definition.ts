@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { kubernetesTrafficSchema, localTrafficSchema } from '../traffic/schema.ts';
 
 const dnsLabel = z
   .string()
@@ -102,6 +103,8 @@ export const kubernetesDefinitionSchema = z
       .max(10),
     resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).strict().optional(),
     probes: z.object({ readiness: httpProbe.optional(), liveness: httpProbe.optional() }).strict().optional(),
+    /** How traffic moves between the colours: the stable Service's selector (default) or a Gateway API HTTPRoute. */
+    traffic: kubernetesTrafficSchema,
     ...releaseFields,
   })
   .strict();
@@ -140,6 +143,8 @@ export const localDefinitionSchema = z
         message: 'port, previewPort and the two colour ports must all differ',
         path: ['colorPorts'],
       }),
+    /** Cutover's own proxy moves the traffic. */
+    traffic: localTrafficSchema,
     ...releaseFields,
   })
   .strict();

@@ -4,6 +4,9 @@ import type { KubeClients } from './kubernetes/client.ts';
 import type { KubeWatchCache } from './kubernetes/watch-cache.ts';
 import { LocalBlueGreen, type SupervisorControl } from './local/blue-green.ts';
 
+import { trafficRouter } from '../traffic/registry.ts';
+import { allTo, sameWeights, type TrafficRouter } from '../traffic/router.ts';
+import type { Color } from '../workflows/lib/colors.ts';
 import type { ReleaseTarget } from './target.ts';
 
 /** The clients targets are built from; each is made on first use. */
@@ -25,10 +28,57 @@ const factories: { [T in TargetType]: Factory<T> } = {
   local: (deps, service, definition) => new LocalBlueGreen(deps.local, service, definition),
 };
 
-/** The target a service's definition names. */
+/** The target a service's definition names; its stable traffic moves through the definition's traffic provider. */
 export function releaseTarget(deps: TargetDeps, service: string, definition: ServiceDefinition): ReleaseTarget {
   const make = factories[definition.target] as Factory<TargetType>;
-  return make(deps, service, definition);
+  const target = make(deps, service, definition);
+  // The selector and the local proxy are the targets' own way to move traffic; another provider wraps them.
+  if (definition.target === 'kubernetes' && definition.traffic.provider === 'gateway-api') {
+    return new RoutedTarget(target, trafficRouter(deps, service, definition));
+  }
+  return target;
+}
+
+/** A target whose stable traffic goes through a traffic router (blue-green over a Gateway API HTTPRoute). */
+class RoutedTarget implements ReleaseTarget {
+  constructor(
+    private readonly inner: ReleaseTarget,
+    private readonly router: TrafficRouter,
+  ) {}
+
+  /** The colour with most of the traffic (all of it, outside a canary). */
+  async activeColor(): Promise<Color | undefined> {
+    const weights = await this.router.weights();
+    if (!weights || weights.blue + weights.green === 0) return undefined;
+    return weights.blue >= weights.green ? 'blue' : 'green';
+  }
+
+  async select(role: 'stable' | 'preview', color: Color): Promise<boolean> {
+    if (role === 'preview') return this.inner.select(role, color);
+    if (sameWeights(await this.router.weights(), allTo(color))) return false;
+    await this.router.setWeights(allTo(color));
+    return true;
+  }
+
+  deploy(color: Color, image: string, version: string) {
+    return this.inner.deploy(color, image, version);
+  }
+
+  rollout(color: Color) {
+    return this.inner.rollout(color);
+  }
+
+  versionOf(color: Color) {
+    return this.inner.versionOf(color);
+  }
+
+  scale(color: Color, replicas: number) {
+    return this.inner.scale(color, replicas);
+  }
+
+  podHealth(color: Color) {
+    return this.inner.podHealth(color);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 
 /** The narrow set of API clients the Kubernetes target uses. */
 export interface KubeClients {
@@ -8,6 +8,8 @@ export interface KubeClients {
   core: CoreV1Api;
   /** Jobs: release hooks (migrations). */
   batch: BatchV1Api;
+  /** Custom resources: Gateway API HTTPRoutes. */
+  custom: CustomObjectsApi;
 }
 
 /** From a kubeconfig file, or the default chain ($KUBECONFIG, ~/.kube/config, in-cluster service account). */
@@ -20,6 +22,7 @@ export function createKubeClients(kubeconfigPath?: string): KubeClients {
     apps: config.makeApiClient(AppsV1Api),
     core: config.makeApiClient(CoreV1Api),
     batch: config.makeApiClient(BatchV1Api),
+    custom: config.makeApiClient(CustomObjectsApi),
   };
 }
 

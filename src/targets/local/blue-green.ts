@@ -109,6 +109,16 @@ export class LocalBlueGreen implements ReleaseTarget {
     return { version: process.version, replicas: process.state === 'stopped' ? 0 : 1 };
   }
 
+  /** The proxy's stable weights; undefined when the supervisor does not know the service yet. */
+  async stableWeights(): Promise<Record<Color, number> | undefined> {
+    return (await this.status())?.routes.weights;
+  }
+
+  /** Applies stable weights (any split) and returns the weights the proxy applies now. */
+  async setStableWeights(weights: Record<Color, number>): Promise<Record<Color, number>> {
+    return (await (await this.control()).setRoutes(this.key, { weights })).weights;
+  }
+
   async select(role: 'stable' | 'preview', color: Color): Promise<boolean> {
     const supervisor = await this.control();
     const current = (await supervisor.getService(this.key))?.routes;

@@ -1,0 +1,121 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { findActiveDeployment } from '../../db/repositories/deployments.ts';
+import { findService } from '../../db/repositories/services.ts';
+import { withReleaseLock } from '../../releases/instant-switch.ts';
+import { releaseWorkflowId } from '../../releases/start-release.ts';
+import { serviceDefinitionSchema } from '../../services/definition.ts';
+import { releaseTarget } from '../../targets/registry.ts';
+import { trafficRouter } from '../../traffic/registry.ts';
+import { UnsupportedWeightsError } from '../../traffic/router.ts';
+import { colors } from '../../workflows/lib/colors.ts';
+import type { ApiDeps } from '../context.ts';
+import { ApiError, errorResponses } from '../errors.ts';
+import { callerOf, requireRole } from '../middleware/auth.ts';
+import { createRouter } from '../router.ts';
+import { slugSchema } from '../schemas.ts';
+
+const weight = z.number().int().min(0).max(100);
+const nameParam = z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) });
+const trafficSchema = z
+  .object({
+    provider: z.string(),
+    capabilities: z.object({ partialWeights: z.boolean() }),
+    /** null before the service has any traffic. */
+    weights: z.object({ blue: z.number().int(), green: z.number().int() }).nullable(),
+  })
+  .openapi('Traffic');
+
+const getTrafficRoute = createRoute({
+  method: 'get',
+  path: '/{name}/traffic',
+  summary: "A service's traffic split between its colours, read from its traffic provider",
+  security: [{ bearer: [] }],
+  request: { params: nameParam, query: z.object({ environment: slugSchema }) },
+  responses: {
+    200: { description: 'Weights', content: { 'application/json': { schema: trafficSchema } } },
+    ...errorResponses(401, 404, 422, 503),
+  },
+});
+
+const setTrafficRoute = createRoute({
+  method: 'post',
+  path: '/{name}/traffic',
+  summary: 'Split traffic between the colours (whole percent summing to 100), outside a release',
+  security: [{ bearer: [] }],
+  middleware: [requireRole('operator')] as const,
+  request: {
+    params: nameParam,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({ environment: slugSchema, blue: weight, green: weight })
+            .strict()
+            .refine((body) => body.blue + body.green === 100, { message: 'blue and green must sum to 100', path: ['green'] }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'Applied and read back', content: { 'application/json': { schema: trafficSchema } } },
+    ...errorResponses(400, 401, 403, 404, 409, 422, 503),
+  },
+});
+
+function unavailable(name: string, error: unknown): ApiError {
+  const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  return new ApiError(503, 'target_unavailable', `could not reach the traffic provider of ${name}: ${cause}`);
+}
+
+/** Reading and setting a service's traffic split through its provider (Service selector, Gateway API, local proxy). */
+export function serviceWeightRoutes(deps: ApiDeps) {
+  const load = async (workspaceId: string, environment: string, name: string) => {
+    const service = await findService(deps.db, workspaceId, environment, name);
+    if (!service) throw ApiError.notFound(`service ${name} in ${environment}`);
+    const definition = serviceDefinitionSchema.parse(service.definition);
+    return { definition, router: trafficRouter(deps.targets, name, definition) };
+  };
+
+  return createRouter()
+    .openapi(getTrafficRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const { environment } = c.req.valid('query');
+      const { router } = await load(callerOf(c).workspaceId, environment, name);
+      const weights = await router.weights().catch((error: unknown) => {
+        throw unavailable(name, error);
+      });
+      return c.json({ provider: router.type, capabilities: router.capabilities, weights: weights ?? null }, 200);
+    })
+    .openapi(setTrafficRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const { environment, blue, green } = c.req.valid('json');
+      const weights = { blue, green };
+      const { workspaceId } = callerOf(c);
+      c.set('audit', { action: 'service.traffic', target: `service/${environment}/${name}`, details: weights });
+      const { definition, router } = await load(workspaceId, environment, name);
+      if (!router.capabilities.partialWeights && blue !== 0 && green !== 0) {
+        throw ApiError.conflict(`the ${router.type} provider of ${name} sends all traffic to one colour: use 0 and 100, or a provider that splits`);
+      }
+      const workflowId = releaseWorkflowId(workspaceId, environment, name);
+      const applied = await withReleaseLock(deps.db, workflowId, async (tx) => {
+        const running = await findActiveDeployment(tx, workspaceId, workflowId);
+        if (running) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: running.id });
+        try {
+          // Traffic only to colours that can answer it.
+          const target = releaseTarget(deps.targets, name, definition);
+          for (const color of colors) {
+            if (weights[color] > 0 && (await target.podHealth(color)).ready === 0) {
+              throw ApiError.conflict(`${name}-${color} has no ready instances`, { color });
+            }
+          }
+          return await router.setWeights(weights);
+        } catch (error) {
+          if (error instanceof ApiError) throw error;
+          if (error instanceof UnsupportedWeightsError) throw ApiError.conflict(error.message);
+          throw unavailable(name, error);
+        }
+      });
+      return c.json({ provider: router.type, capabilities: router.capabilities, weights: applied }, 200);
+    });
+}
