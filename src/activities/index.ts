@@ -2,6 +2,7 @@ import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { OpsWorkerOptions } from '../ops/workloads/index.ts';
 import type { TargetDeps } from '../targets/registry.ts';
+import { createAnalysisActivities } from './analysis.ts';
 import { createDeploymentActivities } from './deployments.ts';
 import { createHookActivities } from './hooks.ts';
 import { createNotificationActivities } from './notifications.ts';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createHookActivities(deps),
     ...createOpsJobActivities(deps),
+    ...createAnalysisActivities(deps),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 /** What a release tells a webhook: a Slack-compatible body (`text`) plus the facts for other receivers. */
 export interface ReleaseNotification {
   url: string;
-  event: 'started' | 'awaiting_approval' | 'switched' | 'rolled_back' | 'failed' | 'succeeded' | 'aborted';
+  event: 'started' | 'awaiting_approval' | 'paused' | 'switched' | 'rolled_back' | 'failed' | 'succeeded' | 'aborted';
   service: string;
   environment: string;
   version: string;

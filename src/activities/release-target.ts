@@ -5,6 +5,7 @@ import type { Database } from '../db/client.ts';
 import { withReleaseLock } from '../releases/instant-switch.ts';
 import { releaseTarget, type TargetDeps } from '../targets/registry.ts';
 import { trafficRouter } from '../traffic/registry.ts';
+import { UnsupportedWeightsError } from '../traffic/router.ts';
 import type { ColorHealth } from '../targets/target.ts';
 import { colors, type Color } from '../workflows/lib/colors.ts';
 
@@ -73,6 +74,16 @@ export function createReleaseTargetActivities(deps: TargetDeps & { db: Database 
     /** The version a colour's Deployment runs (null when it has no Deployment or no version). */
     async colorVersion(input: ServiceTarget & { color: Color }): Promise<string | null> {
       return (await target(input).versionOf(input.color))?.version ?? null;
+    },
+
+    /** Applies a traffic split through the service's traffic provider; returns it as the provider read it back. */
+    async setTrafficWeights(input: ServiceTarget & { weights: Record<Color, number> }): Promise<Record<Color, number>> {
+      try {
+        return await trafficRouter(deps, input.service, input.definition).setWeights(input.weights);
+      } catch (error) {
+        if (error instanceof UnsupportedWeightsError) throw ApplicationFailure.nonRetryable(error.message, 'UnsupportedWeights');
+        throw error;
+      }
     },
 
     async scaleColor(input: ServiceTarget & { color: Color; replicas: number }): Promise<void> {

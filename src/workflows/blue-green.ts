@@ -1,19 +1,15 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   proxyActivities,
   setHandler,
   startChild,
   ParentClosePolicy,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { ReleaseNotification } from '../activities/notifications.ts';
 import type { DeploymentStatus } from '../db/schema/deployments.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
-import { statusSearchAttribute } from '../temporal/search-attributes.ts';
 import { standbyColor, type Color } from './lib/colors.ts';
 import { recordSample, type MonitorTally } from './lib/monitor.ts';
 import type { ReleaseTimings } from './lib/release-timings.ts';
@@ -28,7 +24,7 @@ import {
   type ReleaseState,
 } from './messages.ts';
 import { retireColorWorkflow } from './retire-color.ts';
-import { stepRecorder } from './steps.ts';
+import { failureMessage, finalStatuses, releaseReporter } from './release-status.ts';
 
 export interface BlueGreenInput {
   workspaceId: string;
@@ -51,16 +47,13 @@ const kube = proxyActivities<Activities>({
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidDefinition'] },
 });
 const http = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 } });
-// One attempt, short: a notification must never hold a release up (the activity also has a circuit breaker).
-const notifier = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
-const finalStatuses: readonly DeploymentStatus[] = ['succeeded', 'failed', 'rolled_back', 'aborted'];
 
 /** Deploys to the standby colour, tests it, waits for approval, switches, watches and rolls back on its own. */
 export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseState> {
   const { timings } = input;
   const target = { service: input.service, definition: input.definition };
-  const steps = stepRecorder(input);
   const state: ReleaseState = { step: 'starting', status: 'pending' };
+  const { steps, notify, setStatus } = releaseReporter(input, state);
   let decision: { approved: boolean; by: ApprovalDecision } | undefined;
   let abortRequest: string | undefined;
   let rollbackRequest: string | undefined;
@@ -89,26 +82,6 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
   setHandler(rollbackSignal, ({ by, reason }) => void (rollbackRequest ??= `rolled back by ${by}${reason ? `: ${reason}` : ''}`));
   setHandler(promoteSignal, () => void (promoted = true));
 
-  let announcedStart = false;
-  /** Tells the service's webhook, if it has one; only final events are waited for, so they are not lost. */
-  const notify = (event: ReleaseNotification['event'], reason?: string): Promise<unknown> => {
-    const url = input.definition.notifications?.webhookUrl;
-    if (!url) return Promise.resolve();
-    const { service, environment, version, deploymentId } = input;
-    return notifier.notifyWebhook({ url, event, service, environment, version, deploymentId, reason }).catch(() => undefined);
-  };
-  const setStatus = async (status: DeploymentStatus, reason?: string) => {
-    state.status = status;
-    if (reason) state.reason = reason;
-    await steps.status(status, reason);
-    upsertSearchAttributes([{ key: statusSearchAttribute, value: status }]);
-    if (finalStatuses.includes(status)) await notify(status as ReleaseNotification['event'], reason);
-    else if (status === 'awaiting_approval') void notify('awaiting_approval');
-    else if (status === 'in_progress' && !announcedStart) {
-      announcedStart = true;
-      void notify('started');
-    }
-  };
   /** Ends a release that never moved traffic: the standby goes back to zero. */
   const endBeforeSwitch = async (status: 'failed' | 'aborted', reason: string, standby: Color) => {
     await CancellationScope.nonCancellable(async () => {
@@ -272,10 +245,4 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
     }
     return { outcome: 'healthy', tally };
   }
-}
-
-function failureMessage(error: unknown): string {
-  if (error instanceof ApplicationFailure) return error.message;
-  if (error instanceof Error) return error.cause instanceof Error ? error.cause.message : error.message;
-  return String(error);
 }

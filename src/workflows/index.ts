@@ -1,6 +1,7 @@
 // Every workflow the worker registers; the bundler starts here.
 export { dryRunWorkflow } from './dry-run.ts';
 export { blueGreenWorkflow } from './blue-green.ts';
+export { canaryWorkflow } from './canary.ts';
 export { retireColorWorkflow } from './retire-color.ts';
 export { opsJobWorkflow } from './ops-job.ts';
 export { inspectServiceWorkflow } from './inspect-service.ts';

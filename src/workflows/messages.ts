@@ -16,6 +16,13 @@ export interface ReleaseState {
   health?: { checks: number; failures: number; consecutiveFailures: number; lastReason?: string };
   /** Why it ended as it did, when it did not succeed. */
   reason?: string;
+  /** Canary: the step it is on (0-based) and how many there are. */
+  stepIndex?: number;
+  stepCount?: number;
+  /** Canary: the traffic split in force. */
+  weights?: Record<string, number>;
+  /** Canary: each analysis step's verdict and measurements. */
+  analyses?: Array<{ step: string; verdict: string; dryRun: boolean; metrics: Record<string, unknown> }>;
 }
 
 /** An approver's decision on a production release. */
@@ -32,6 +39,8 @@ export interface ControlRequest {
   /** Who asked, for the record. */
   by: string;
   reason?: string;
+  /** Promote of a canary: skip every remaining step and send it all traffic. */
+  full?: boolean;
 }
 
 export const stateQuery = defineQuery<ReleaseState>('state');
@@ -41,5 +50,5 @@ export const rejectUpdate = defineUpdate<ReleaseState, [ApprovalDecision]>('reje
 export const abortSignal = defineSignal<[ControlRequest]>('abort');
 /** Switch back to the old colour now (during the monitor window). */
 export const rollbackSignal = defineSignal<[ControlRequest]>('rollback');
-/** End the monitor window early: the new colour is good. */
+/** Blue-green: end the monitor window early. Canary: go on to the next step (with `full`, to 100 %). */
 export const promoteSignal = defineSignal<[ControlRequest]>('promote');

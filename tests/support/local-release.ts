@@ -79,6 +79,37 @@ export function useLocalReleaseFixture(prefix: string, options: { worker?: boole
       return (await response.json()) as DeploymentView;
     },
 
+    /** A canary release of the sample app with these steps (fast timings). */
+    canary: async (service: string, version: Version, steps: unknown[], timings: Record<string, number> = {}): Promise<DeploymentView> => {
+      const response = await ctx.harness.call('POST', '/api/v1/deployments', {
+        token: ctx.workspace.tokens.operator,
+        body: {
+          service,
+          environment: 'staging',
+          version,
+          image: sampleRelease(version),
+          strategy: 'canary',
+          options: { steps, timings: { rolloutPollMs: 100, abortScaleDownDelayMs: 300, retentionMs: 3_600_000, ...timings } },
+        },
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+      return (await response.json()) as DeploymentView;
+    },
+
+    /** Sends a control (promote, abort, …) to a running release. */
+    control: async (id: string, action: string, body: Record<string, unknown> = {}): Promise<number> => {
+      const response = await ctx.harness.call('POST', `/api/v1/deployments/${id}/${action}`, { token: ctx.workspace.tokens.operator, body });
+      return response.status;
+    },
+
+    /** Waits until a step has started (or ended) in the deployment's record. */
+    untilStep: (id: string, step: string, status = 'started'): Promise<DeploymentView> =>
+      eventually(async () => {
+        const response = await ctx.harness.call('GET', `/api/v1/deployments/${id}`, { token: ctx.workspace.tokens.viewer });
+        const deployment = (await response.json()) as DeploymentView;
+        return deployment.steps.some((entry) => entry.step === step && entry.status === status) ? deployment : undefined;
+      }, 60_000),
+
     until: (id: string, statuses: string[] = finalStatuses): Promise<DeploymentView> =>
       eventually(async () => {
         const response = await ctx.harness.call('GET', `/api/v1/deployments/${id}`, { token: ctx.workspace.tokens.viewer });

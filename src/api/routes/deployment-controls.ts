@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { findDeployment, type Deployment } from '../../db/repositories/deployments.ts';
+import { activeDeploymentStatuses } from '../../db/schema/index.ts';
 import { abortSignal, approveUpdate, promoteSignal, rejectUpdate, rollbackSignal } from '../../workflows/messages.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
@@ -18,7 +19,14 @@ const decisionBody = z
   .strict()
   .openapi('ApprovalDecision');
 
-const controlBody = z.object({ reason: z.string().max(2_000).optional() }).strict().openapi('ControlRequest');
+const controlBody = z
+  .object({
+    reason: z.string().max(2_000).optional(),
+    /** Promote of a canary: skip the remaining steps and send it all traffic. */
+    full: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('ControlRequest');
 
 const stateBody = z.object({ step: z.string(), status: z.string() }).passthrough().openapi('ReleaseState');
 
@@ -52,7 +60,7 @@ function controlRoute(action: 'abort' | 'rollback' | 'promote', summary: string)
   });
 }
 
-const activeStatuses = new Set(['pending', 'in_progress', 'awaiting_approval']);
+const activeStatuses = new Set<string>(activeDeploymentStatuses);
 
 /** Manual controls of a running blue-green release: approve, reject, abort, rollback, promote. */
 export function deploymentControlRoutes(deps: ApiDeps) {
@@ -91,10 +99,13 @@ export function deploymentControlRoutes(deps: ApiDeps) {
     createRouter().openapi(controlRoute(action, summary), async (c) => {
       const { id } = c.req.valid('param');
       const body = (c.req.header('content-type') ?? '').includes('json') ? c.req.valid('json') : {};
-      c.set('audit', { action: `deployment.${action}`, target: `deployment/${id}`, details: { reason: body.reason ?? null } });
+      c.set('audit', { action: `deployment.${action}`, target: `deployment/${id}`, details: { reason: body.reason ?? null, full: body.full ?? null } });
       const deployment = await runningRelease(callerOf(c).workspaceId, id);
+      if (body.full !== undefined && (action !== 'promote' || deployment.strategy !== 'canary')) {
+        throw new ApiError(422, 'validation_failed', 'request json failed validation', [{ path: 'json.full', message: 'only a canary promote takes "full"' }]);
+      }
       const signal = { abort: abortSignal, rollback: rollbackSignal, promote: promoteSignal }[action];
-      await deps.temporal.workflow.getHandle(deployment.workflowId).signal(signal, { by: callerOf(c).tokenName, reason: body.reason });
+      await deps.temporal.workflow.getHandle(deployment.workflowId).signal(signal, { by: callerOf(c).tokenName, reason: body.reason, full: body.full });
       return c.json({ accepted: true as const }, 202);
     });
 
@@ -103,5 +114,5 @@ export function deploymentControlRoutes(deps: ApiDeps) {
     .route('/', decide('reject'))
     .route('/', control('abort', 'Abort a release: before the switch the standby is dropped, after it traffic goes back'))
     .route('/', control('rollback', 'Switch traffic back to the previous colour now'))
-    .route('/', control('promote', 'End the monitor window early: the new colour is good'));
+    .route('/', control('promote', 'Blue-green: end the monitor window early. Canary: go on to the next step, or with full to 100 %'));
 }

@@ -1,11 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findDeployment, listDeployments, listDeploymentEvents } from '../../db/repositories/deployments.ts';
+import { findDeployment, listDeployments, listDeploymentEvents, type Deployment } from '../../db/repositories/deployments.ts';
 import { deploymentStatuses } from '../../db/schema/index.ts';
 import { findService } from '../../db/repositories/services.ts';
 import { startRelease, type ReleaseWorkflow } from '../../releases/start-release.ts';
+import { canaryOptionsSchema, canaryProblem, canaryRelease } from '../../releases/canary-options.ts';
 import { blueGreenOptionsSchema, blueGreenRelease, dryRunRelease } from '../../releases/strategies.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
-import type { ApiDeps } from '../context.ts';
+import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
@@ -31,16 +32,17 @@ const releaseTarget = {
 const optionsByStrategy = {
   'dry-run': z.object({}).strict(),
   'blue-green': blueGreenOptionsSchema,
+  canary: canaryOptionsSchema,
 } as const;
 
 const createDeploymentBody = z
   .object({
     ...releaseTarget,
-    strategy: z.enum(['dry-run', 'blue-green']),
+    strategy: z.enum(['dry-run', 'blue-green', 'canary']),
     options: z
       .record(z.string(), z.unknown())
       .default({})
-      .openapi({ description: 'Per strategy: none for dry-run; BlueGreenOptions for blue-green' }),
+      .openapi({ description: 'Per strategy: none for dry-run; BlueGreenOptions for blue-green; CanaryOptions for canary' }),
   })
   .strict()
   .openapi('CreateDeployment');
@@ -113,41 +115,56 @@ function parseOptions<S extends keyof typeof optionsByStrategy>(strategy: S, opt
   return parsed.data as z.infer<(typeof optionsByStrategy)[S]>;
 }
 
+/** A release as asked for: the strategy's options checked first, then the service, then the start (409 when busy). */
+export async function startRequestedRelease(
+  deps: ApiDeps,
+  caller: Caller,
+  input: { service: string; environment: string; version: string; image?: string | null; strategy: 'dry-run' | 'blue-green' | 'canary'; options: Record<string, unknown> },
+): Promise<Deployment> {
+  const request = {
+    ...input,
+    image: input.image ?? undefined,
+    workspaceId: caller.workspaceId,
+    workspaceName: caller.workspaceName,
+    requestedBy: caller.tokenName,
+  };
+  let workflow: ReleaseWorkflow;
+  // Checked before anything is looked up or recorded.
+  const blueGreenOptions = input.strategy === 'blue-green' ? parseOptions('blue-green', input.options) : undefined;
+  const canaryOptions = input.strategy === 'canary' ? parseOptions('canary', input.options) : undefined;
+  if (input.strategy === 'dry-run') parseOptions('dry-run', input.options);
+  if (blueGreenOptions || canaryOptions) {
+    const service = await findService(deps.db, caller.workspaceId, input.environment, input.service);
+    if (!service) throw ApiError.notFound(`service ${input.service} in ${input.environment}`);
+    const definition = serviceDefinitionSchema.parse(service.definition);
+    const image = request.image ?? definition.image;
+    if (canaryOptions) {
+      const problem = canaryProblem(definition, canaryOptions);
+      if (problem) throw ApiError.conflict(problem);
+      workflow = canaryRelease({ ...request, image }, definition, canaryOptions);
+    } else {
+      workflow = blueGreenRelease({ ...request, image }, definition, blueGreenOptions!);
+    }
+    request.image = image;
+  } else {
+    workflow = dryRunRelease(request);
+  }
+  const result = await startRelease(deps, request, workflow);
+  if (!result.started) {
+    throw ApiError.conflict(`a release of ${input.service} in ${input.environment} is already running`, { deploymentId: result.runningDeploymentId });
+  }
+  return result.deployment;
+}
+
 export function deploymentRoutes(deps: ApiDeps) {
   const ui = () => ({ base: deps.temporalUiUrl, namespace: deps.temporal.options.namespace });
   return createRouter()
     .openapi(createDeploymentRoute, async (c) => {
       const input = c.req.valid('json');
-      const caller = callerOf(c);
       c.set('audit', { action: 'deployment.create', target: `service/${input.environment}/${input.service}` });
-      const request = {
-        ...input,
-        workspaceId: caller.workspaceId,
-        workspaceName: caller.workspaceName,
-        requestedBy: caller.tokenName,
-      };
-      let workflow: ReleaseWorkflow;
-      // Checked before anything is looked up or recorded.
-      const blueGreenOptions = input.strategy === 'blue-green' ? parseOptions('blue-green', input.options) : undefined;
-      if (input.strategy === 'dry-run') parseOptions('dry-run', input.options);
-      if (blueGreenOptions) {
-        const service = await findService(deps.db, caller.workspaceId, input.environment, input.service);
-        if (!service) throw ApiError.notFound(`service ${input.service} in ${input.environment}`);
-        const definition = serviceDefinitionSchema.parse(service.definition);
-        const image = input.image ?? definition.image;
-        workflow = blueGreenRelease({ ...request, image }, definition, blueGreenOptions);
-        request.image = image;
-      } else {
-        workflow = dryRunRelease(request);
-      }
-      const result = await startRelease(deps, request, workflow);
-      if (!result.started) {
-        throw ApiError.conflict(`a release of ${input.service} in ${input.environment} is already running`, {
-          deploymentId: result.runningDeploymentId,
-        });
-      }
-      c.set('audit', { action: 'deployment.create', target: `deployment/${result.deployment.id}` });
-      return c.json(toDeploymentBody(result.deployment, ui()), 201);
+      const deployment = await startRequestedRelease(deps, callerOf(c), input);
+      c.set('audit', { action: 'deployment.create', target: `deployment/${deployment.id}` });
+      return c.json(toDeploymentBody(deployment, ui()), 201);
     })
     .openapi(listDeploymentsRoute, async (c) => {
       const query = c.req.valid('query');

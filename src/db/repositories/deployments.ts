@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import {
+  activeDeploymentStatuses,
   deploymentEvents,
   deployments,
   type DeploymentStatus,
@@ -138,7 +139,6 @@ export async function listDeploymentEvents(
     .orderBy(deploymentEvents.createdAt, deploymentEvents.id);
 }
 
-const activeStatuses: DeploymentStatus[] = ['pending', 'in_progress', 'awaiting_approval'];
 
 /** The unfinished deployment that holds this workflow id, if any. */
 export async function findActiveDeployment(
@@ -153,7 +153,7 @@ export async function findActiveDeployment(
       and(
         eq(deployments.workspaceId, workspaceId),
         eq(deployments.workflowId, workflowId),
-        inArray(deployments.status, activeStatuses),
+        inArray(deployments.status, [...activeDeploymentStatuses]),
       ),
     )
     .orderBy(desc(deployments.createdAt))

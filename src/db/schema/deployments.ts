@@ -6,12 +6,16 @@ export const deploymentStatuses = [
   'pending',
   'in_progress',
   'awaiting_approval',
+  // A canary held by an inconclusive analysis (no data): a person promotes or aborts it.
+  'paused',
   'succeeded',
   'failed',
   'rolled_back',
   'aborted',
 ] as const;
 export type DeploymentStatus = (typeof deploymentStatuses)[number];
+/** Statuses of a release that has not ended: its workflow still runs and holds the service's release id. */
+export const activeDeploymentStatuses: readonly DeploymentStatus[] = ['pending', 'in_progress', 'awaiting_approval', 'paused'];
 export const deploymentStatusEnum = pgEnum('deployment_status', deploymentStatuses);
 
 export const strategies = ['dry-run', 'blue-green', 'canary'] as const;

@@ -1,0 +1,224 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnalysisActivities, type MeasureMetricInput } from '../../src/activities/analysis.ts';
+import type { Measurement } from '../../src/analysis/types.ts';
+import { freePort } from '../support/ports.ts';
+
+// The measuring activity against fixture HTTP servers standing in for a metrics endpoint and Prometheus.
+// The activity runs in Temporal's MockActivityEnvironment, which gives it a real activity Context
+// (cancellation, heartbeats); no Kubernetes is needed for these providers, so none is given.
+
+/** What the fixture answers on a path: a JSON body (or raw text), a status, and how long it waits first. */
+interface Reply {
+  status?: number;
+  body?: unknown;
+  raw?: string;
+  delayMs?: number;
+}
+
+/** A request the fixture got. */
+interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** An HTTP server answering per path what the test sets, and recording every request. */
+async function startMetricsFixture() {
+  const replies = new Map<string, Reply>();
+  const requests: SeenRequest[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const url = request.url ?? '/';
+      requests.push({ method: request.method ?? '', url, headers: request.headers, body: Buffer.concat(chunks).toString() });
+      const reply = replies.get(url.split('?')[0] ?? url) ?? { status: 404, body: { error: 'no such fixture path' } };
+      setTimeout(() => {
+        response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+        response.end(reply.raw ?? JSON.stringify(reply.body));
+      }, reply.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the fixture has no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requests,
+    on: (path: string, reply: Reply) => replies.set(path, reply),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const activities = createAnalysisActivities({
+  kube: () => {
+    throw new Error('these metrics need no Kubernetes');
+  },
+});
+
+function measureIn(env: MockActivityEnvironment, input: MeasureMetricInput): Promise<Measurement> {
+  return env.run((measured: MeasureMetricInput) => activities.measureMetric(measured), input);
+}
+/** An activity environment of its own per measurement; its logger keeps the expected failures quiet. */
+const environment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+const measure = (input: MeasureMetricInput) => measureIn(environment(), input);
+
+/** A web metric reading `data.errorRate`, successful under 5 %, failed from 10 %. */
+const errorRate = (url: string) => ({
+  name: 'error-rate',
+  provider: { type: 'web' as const, url, jsonPath: 'data.errorRate', headers: {}, timeoutMs: 2_000 },
+  intervalMs: 100,
+  count: 1,
+  successCondition: 'result < 0.05',
+  failureCondition: 'result >= 0.1',
+  failureLimit: 0,
+  inconclusiveLimit: 0,
+  consecutiveErrorLimit: 4,
+});
+
+describe('measuring a web metric', () => {
+  let fixture: Awaited<ReturnType<typeof startMetricsFixture>>;
+  beforeAll(async () => {
+    fixture = await startMetricsFixture();
+  });
+  afterAll(() => fixture.close());
+
+  it('is successful when the success condition holds, failed when the failure condition does', async () => {
+    fixture.on('/good', { body: { data: { errorRate: 0.01 } } });
+    fixture.on('/bad', { body: { data: { errorRate: 0.2 } } });
+    fixture.on('/meh', { body: { data: { errorRate: 0.07 } } });
+    expect(await measure({ metric: errorRate(`${fixture.url}/good`), args: {} })).toMatchObject({ phase: 'successful', value: 0.01 });
+    expect(await measure({ metric: errorRate(`${fixture.url}/bad`), args: {} })).toMatchObject({ phase: 'failed', value: 0.2 });
+    expect(await measure({ metric: errorRate(`${fixture.url}/meh`), args: {} })).toMatchObject({ phase: 'inconclusive', value: 0.07 });
+    const measured = await measure({ metric: errorRate(`${fixture.url}/good`), args: {} });
+    expect(Date.parse(measured.at)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('is inconclusive when the value is missing or null: no data neither passes nor fails', async () => {
+    fixture.on('/missing', { body: { data: {} } });
+    fixture.on('/null', { body: { data: { errorRate: null } } });
+    for (const path of ['/missing', '/null']) {
+      const measured = await measure({ metric: errorRate(`${fixture.url}${path}`), args: {} });
+      expect(measured).toMatchObject({ phase: 'inconclusive', value: null, message: expect.stringMatching(/^no data: data\.errorRate/) as unknown });
+    }
+  });
+
+  it('is an error when the endpoint answers 500, is unreachable, times out or answers no JSON', async () => {
+    fixture.on('/broken', { status: 500, body: { error: 'boom' } });
+    fixture.on('/slow', { body: { data: { errorRate: 0 } }, delayMs: 1_500 });
+    fixture.on('/html', { raw: '<html>hello</html>' });
+    const nobody = `http://127.0.0.1:${await freePort()}/metrics`;
+    const slow = { ...errorRate(`${fixture.url}/slow`), provider: { ...errorRate('').provider, url: `${fixture.url}/slow`, timeoutMs: 200 } };
+
+    expect(await measure({ metric: errorRate(`${fixture.url}/broken`), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/HTTP 500/) as unknown });
+    expect(await measure({ metric: errorRate(nobody), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/failed: fetch failed: .*ECONNREFUSED/) as unknown });
+    expect(await measure({ metric: slow, args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/timed out after 200 ms/) as unknown });
+    expect(await measure({ metric: errorRate(`${fixture.url}/html`), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/did not answer JSON/) as unknown });
+  });
+
+  it('fills {{args.x}} in the URL and headers, and conditions read args.<name> and object fields', async () => {
+    fixture.on('/services/checkout/health', { body: { status: 'ok', checks: [{ ok: true }] } });
+    const metric = {
+      ...errorRate(''),
+      name: 'health',
+      provider: { type: 'web' as const, url: '{{args.base}}/services/{{ args.service }}/health', headers: { authorization: 'Bearer {{args.token}}' }, timeoutMs: 2_000 },
+      successCondition: 'result.status == args.expected && result.checks.all(c, c.ok)',
+      failureCondition: undefined,
+    };
+    const args = { base: fixture.url, service: 'checkout', token: 's3cret', expected: 'ok' };
+    const measured = await measure({ metric, args });
+    expect(measured).toMatchObject({ phase: 'successful', value: '{"status":"ok","checks":[{"ok":true}]}' });
+    const seen = fixture.requests.find((request) => request.url === '/services/checkout/health');
+    expect(seen?.headers.authorization).toBe('Bearer s3cret');
+  });
+
+  it('fails for good (InvalidAnalysis) when the metric names an argument the analysis lacks or is not valid', async () => {
+    const unknownArg = measure({ metric: errorRate('{{args.base}}/metrics'), args: {} });
+    await expect(unknownArg).rejects.toBeInstanceOf(ApplicationFailure);
+    await expect(unknownArg).rejects.toMatchObject({ type: 'InvalidAnalysis', nonRetryable: true, message: expect.stringMatching(/args\.base/) as unknown });
+
+    const inCondition = measure({ metric: { ...errorRate(`${fixture.url}/good`), successCondition: 'result < double(args.max)' }, args: {} });
+    await expect(inCondition).rejects.toMatchObject({ type: 'InvalidAnalysis', message: expect.stringMatching(/args\.max/) as unknown });
+
+    const badCondition = measure({ metric: { ...errorRate(`${fixture.url}/good`), successCondition: 'result <' }, args: {} });
+    await expect(badCondition).rejects.toMatchObject({
+      type: 'InvalidAnalysis',
+      nonRetryable: true,
+      message: 'metric error-rate is not valid: successCondition: not a valid condition: Unexpected token: EOF',
+    });
+  });
+
+  it('stops the request and reports the cancellation when the activity is cancelled', async () => {
+    fixture.on('/hang', { body: { data: { errorRate: 0 } }, delayMs: 10_000 });
+    const env = environment();
+    const before = fixture.requests.length;
+    const running = measureIn(env, { metric: { ...errorRate(''), provider: { ...errorRate('').provider, url: `${fixture.url}/hang`, timeoutMs: 30_000 } }, args: {} });
+    await expect.poll(() => fixture.requests.length).toBe(before + 1);
+    const started = Date.now();
+    env.cancel();
+    await expect(running).rejects.toBeInstanceOf(CancelledFailure);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('measuring a Prometheus metric', () => {
+  let prometheus: Awaited<ReturnType<typeof startMetricsFixture>>;
+  beforeAll(async () => {
+    prometheus = await startMetricsFixture();
+  });
+  afterAll(() => prometheus.close());
+
+  /** Prometheus' answer to an instant query (https://prometheus.io/docs/prometheus/latest/querying/api/). */
+  const vector = (...samples: string[]) => ({
+    status: 'success',
+    data: { resultType: 'vector', result: samples.map((sample, i) => ({ metric: { job: `web-${i}` }, value: [1_700_000_000.5, sample] })) },
+  });
+  const metric = (prefix: string, query = 'sum(rate(http_requests_total{code=~"5..",service="{{args.service}}"}[1m]))') => ({
+    ...errorRate(''),
+    name: 'p-errors',
+    provider: { type: 'prometheus' as const, url: `${prometheus.url}/${prefix}/`, query, timeoutMs: 2_000 },
+  });
+
+  it('judges the first sample of the vector, posting the query with its arguments filled in', async () => {
+    prometheus.on('/ok/api/v1/query', { body: vector('0.02', '0.9') });
+    prometheus.on('/high/api/v1/query', { body: vector('0.3') });
+    expect(await measure({ metric: metric('ok'), args: { service: 'checkout' } })).toMatchObject({ phase: 'successful', value: 0.02 });
+    expect(await measure({ metric: metric('high'), args: { service: 'checkout' } })).toMatchObject({ phase: 'failed', value: 0.3 });
+
+    const seen = prometheus.requests.find((request) => request.url === '/ok/api/v1/query');
+    expect(seen?.method).toBe('POST');
+    expect(new URLSearchParams(seen?.body).get('query')).toBe('sum(rate(http_requests_total{code=~"5..",service="checkout"}[1m]))');
+  });
+
+  it('is inconclusive for an empty vector or NaN, and reads a scalar', async () => {
+    prometheus.on('/empty/api/v1/query', { body: vector() });
+    prometheus.on('/nan/api/v1/query', { body: vector('NaN') });
+    prometheus.on('/scalar/api/v1/query', { body: { status: 'success', data: { resultType: 'scalar', result: [1_700_000_000, '0.01'] } } });
+    expect(await measure({ metric: metric('empty'), args: { service: 'x' } })).toMatchObject({
+      phase: 'inconclusive',
+      value: null,
+      message: 'no data: the query returned an empty vector',
+    });
+    expect(await measure({ metric: metric('nan'), args: { service: 'x' } })).toMatchObject({ phase: 'inconclusive', message: 'no data: the query returned NaN' });
+    expect(await measure({ metric: metric('scalar'), args: { service: 'x' } })).toMatchObject({ phase: 'successful', value: 0.01 });
+  });
+
+  it("is an error when Prometheus rejects the query, with Prometheus' reason", async () => {
+    prometheus.on('/bad/api/v1/query', { status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error: unexpected end of input' } });
+    prometheus.on('/range/api/v1/query', { body: { status: 'success', data: { resultType: 'matrix', result: [] } } });
+    expect(await measure({ metric: metric('bad', 'sum('), args: {} })).toMatchObject({
+      phase: 'error',
+      message: expect.stringMatching(/HTTP 400: parse error: unexpected end of input$/) as unknown,
+    });
+    expect(await measure({ metric: metric('range', 'up[5m]'), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/got matrix/) as unknown });
+  });
+});
