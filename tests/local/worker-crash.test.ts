@@ -6,7 +6,7 @@ import { steadyLoad, useLocalReleaseFixture } from '../support/local-release.ts'
 import { spawnWorker } from '../support/spawn-worker.ts';
 
 // No worker in the test process: releases run on a worker process that the test kills with SIGKILL.
-const { ctx, register, release, until, serving } = useLocalReleaseFixture('local-crash', { worker: false });
+const { ctx, register, release, canary, control, untilStep, until, serving } = useLocalReleaseFixture('local-crash', { worker: false });
 const workers: ChildProcess[] = [];
 
 async function startWorkerProcess(): Promise<ChildProcess> {
@@ -55,5 +55,31 @@ describe('a worker killed in the middle of a local release', () => {
     // One preview switch while deploying, one stable switch.
     expect(switches).toHaveLength(2);
     expect((await until(second.id)).status).toBe('succeeded');
+  });
+
+  it('keeps the split of a paused canary while no worker runs, and a new worker carries the canary on', async () => {
+    const ports = await register('paused');
+    const first = await startWorkerProcess();
+    expect((await until((await release('paused', '1.0.0')).id)).status).toBe('succeeded');
+    const run = await canary('paused', '2.0.0', [{ setWeight: 50 }, { pause: { durationMs: 4_000 } }, { setWeight: 100 }]);
+    await untilStep(run.id, 'step-2-pause');
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+
+    // The split stays as the last step set it: both versions answer.
+    const versions = new Set<string | undefined>();
+    for (let i = 0; i < 40; i += 1) versions.add((await serving(ports.port)).version);
+    expect(versions).toEqual(new Set(['1.0.0', '2.0.0']));
+
+    await startWorkerProcess();
+    const done = await until(run.id);
+    expect(done.status).toBe('succeeded');
+    // The pause's durable timer ran on; each weight step ran once.
+    expect(done.steps.filter((step) => step.step.includes('set-weight') && step.status === 'succeeded').map((step) => step.step)).toEqual([
+      'step-1-set-weight-50',
+      'step-3-set-weight-100',
+    ]);
+    expect(await serving(ports.port)).toMatchObject({ version: '2.0.0', color: 'green' });
+    expect(await control(run.id, 'promote')).toBe(409);
   });
 });
