@@ -51,10 +51,11 @@ export class GatewayApiRouter implements TrafficRouter {
   }
 
   async setWeights(weights: ColorWeights): Promise<ColorWeights> {
-    await this.ensureColorServices();
     for (let attempt = 0; ; attempt += 1) {
       const route = await this.read();
       if (!route) {
+        // The colour Services come with the route: a change of weights is then one read and one patch.
+        await this.ensureColorServices();
         try {
           const created = (await this.clients.custom.createNamespacedCustomObject({ ...httpRoutes, namespace: this.namespace, body: this.route(weights) })) as HttpRoute;
           return this.verified(created, weights);
