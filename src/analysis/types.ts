@@ -89,6 +89,18 @@ export const analysisSchema = z
   .openapi('Analysis');
 export type Analysis = z.infer<typeof analysisSchema>;
 
+/** A named analysis kept on the service definition; a canary step uses it with its own args. */
+export const analysisTemplateSchema = analysisSchema.omit({ args: true }).openapi('AnalysisTemplate');
+
+/** A canary step's analysis: written out, or a template of the service by name with args. */
+export const analysisStepSchema = z.union([
+  analysisSchema,
+  z
+    .object({ template: z.string().min(1).max(100), args: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}) })
+    .strict(),
+]);
+export type AnalysisStep = z.infer<typeof analysisStepSchema>;
+
 /** How one measurement came out. */
 export type MeasurementPhase = 'successful' | 'failed' | 'inconclusive' | 'error';
 

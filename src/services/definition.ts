@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { analysisTemplateSchema } from '../analysis/types.ts';
 import { kubernetesTrafficSchema, localTrafficSchema } from '../traffic/schema.ts';
 
 const dnsLabel = z
@@ -87,6 +88,8 @@ const releaseFields = {
     })
     .strict()
     .optional(),
+  /** Analyses canary steps can name, each used with its own args. */
+  analysisTemplates: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'lower-case letters, digits and "-"'), analysisTemplateSchema).default({}),
   /** Where Cutover reaches the colours over HTTP; default: the target's own (cluster DNS names, local ports). */
   endpoints: z.object({ preview: z.url().optional(), stable: z.url().optional() }).strict().optional(),
 };

@@ -112,7 +112,40 @@ describe('canary releases on the local proxy', () => {
     expect((await until(again.id)).status).toBe('succeeded');
     expect(await greenShare(ports.port, 200)).toBe(100);
   });
+
+  it('uses a named analysis template of the service with args from the step, and records a dry run without acting on it', async () => {
+    const errorRateTemplate = {
+      metrics: [
+        { name: 'error-rate', provider: { type: 'web', url: `${metrics.url}/{{args.path}}`, jsonPath: 'errorRate' }, count: 1, successCondition: 'result < double(args.max)' },
+      ],
+    };
+    await register('templated', { analysisTemplates: { 'error-rate': errorRateTemplate, 'error-rate-dry': { ...errorRateTemplate, dryRun: true } } });
+    expect((await until((await release('templated', '1.0.0')).id)).status).toBe('succeeded');
+    metrics.respond(200, { errorRate: 0.2 });
+    // Too high for a real verdict (max 0.1) but only a dry run: recorded as failed, and the canary goes on.
+    const dry = await until((await canary('templated', '2.0.0', [{ setWeight: 30 }, { analysis: { template: 'error-rate-dry', args: { path: 'metrics', max: '0.1' } } }])).id);
+    expect(dry.status).toBe('succeeded');
+    expect(dry.steps.find((step) => step.step === 'step-2-analysis' && step.status === 'succeeded')?.details).toMatchObject({ verdict: 'failed', dryRun: true });
+    expect(metrics.requests).toBeGreaterThan(0);
+
+    // The same template for real, with a higher threshold: it passes.
+    const real = await until((await canary('templated', '1.0.0', [{ setWeight: 30 }, { analysis: { template: 'error-rate', args: { path: 'metrics', max: '0.5' } } }])).id);
+    expect(real.status).toBe('succeeded');
+
+    const unknown = await ctx.harness.call('POST', '/api/v1/deployments', {
+      token: ctx.workspace.tokens.operator,
+      body: { service: 'templated', environment: 'staging', version: '2.0.0', strategy: 'canary', options: { steps: [{ analysis: { template: 'nope' } }] } },
+    });
+    expect(unknown.status).toBe(422);
+    expect(((await unknown.json()) as { error: { details: Array<{ path: string }> } }).error.details[0]?.path).toBe('json.options.steps.0.analysis.template');
+    const badCondition = await ctx.harness.call('POST', '/api/v1/deployments', {
+      token: ctx.workspace.tokens.operator,
+      body: { service: 'templated', environment: 'staging', version: '2.0.0', strategy: 'canary', options: { steps: [{ analysis: { metrics: [{ ...errorRateTemplate.metrics[0], successCondition: 'result <' }] } }] } },
+    });
+    expect(badCondition.status).toBe(422);
+  });
 });
+
 
 async function untilScaledDown(environments: () => Promise<Array<{ name: string; status: string }>>) {
   await eventually(async () => ((await environments()).find((color) => color.name === 'green')?.status === 'scaled_down' ? true : undefined));

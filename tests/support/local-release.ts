@@ -43,7 +43,7 @@ export function useLocalReleaseFixture(prefix: string, options: { worker?: boole
 
   const helpers = {
     /** Registers a local service on fresh ports; returns them. */
-    register: async (name: string) => {
+    register: async (name: string, extra: Record<string, unknown> = {}) => {
       const ports = await localPorts();
       const response = await ctx.harness.call('POST', '/api/v1/services', {
         token: ctx.workspace.tokens.operator,
@@ -63,6 +63,7 @@ export function useLocalReleaseFixture(prefix: string, options: { worker?: boole
             },
             smokeChecks: [{ name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' }],
             healthCheck: { path: '/healthz', timeoutMs: 1_000 },
+            ...extra,
           },
         },
       });

@@ -140,7 +140,8 @@ export async function startRequestedRelease(
     const image = request.image ?? definition.image;
     if (canaryOptions) {
       const problem = canaryProblem(definition, canaryOptions);
-      if (problem) throw ApiError.conflict(problem);
+      if (problem?.status === 409) throw ApiError.conflict(problem.message);
+      if (problem) throw new ApiError(422, 'validation_failed', 'request json failed validation', [{ path: problem.path, message: problem.message }]);
       workflow = canaryRelease({ ...request, image }, definition, canaryOptions);
     } else {
       workflow = blueGreenRelease({ ...request, image }, definition, blueGreenOptions!);
