@@ -52,6 +52,26 @@ const cases: Array<[string, string, unknown, number]> = [
   ['GET', '/api/v1/services/web/history', undefined, 422],
   ['GET', '/api/v1/services/web/environments?environment=staging', undefined, 404],
   ['GET', '/api/v1/audit?limit=100000', undefined, 422],
+  // Local target definitions.
+  ['POST', '/api/v1/services', { name: 'loc', environment: 'staging', definition: { target: 'local', image: 'a.mjs', local: { port: 9000, previewPort: 9000, colorPorts: { blue: 9001, green: 9002 } } } }, 422],
+  ['POST', '/api/v1/services', { name: 'loc', environment: 'staging', definition: { target: 'local', image: 'a.mjs', local: { port: 9000, previewPort: 9003, colorPorts: { blue: 9001 } } } }, 422],
+  ['POST', '/api/v1/services', { name: 'loc', environment: 'staging', definition: { target: 'local', image: 'a.mjs', namespace: 'shop', local: { port: 9000, previewPort: 9003, colorPorts: { blue: 9001, green: 9002 } } } }, 422],
+  ['POST', '/api/v1/services', { name: 'web', environment: 'staging', definition: { ...definition, traffic: { provider: 'gateway-api' } } }, 422],
+  ['POST', '/api/v1/services', { name: 'web', environment: 'staging', definition: { ...definition, traffic: { provider: 'local-proxy' } } }, 422],
+  // Canaries, traffic and retries.
+  ['POST', '/api/v1/deployments', { service: 'web', environment: 'dev', version: '1', strategy: 'canary', options: { steps: [{ setWeight: 101 }] } }, 422],
+  ['POST', '/api/v1/deployments', { service: 'web', environment: 'dev', version: '1', strategy: 'canary', options: { steps: [] } }, 422],
+  ['POST', '/api/v1/deployments', { service: 'web', environment: 'dev', version: '1', strategy: 'canary', options: { steps: [{ jump: 1 }] } }, 422],
+  ['POST', '/api/v1/deployments', { service: 'web', environment: 'dev', version: '1', strategy: 'canary', options: { steps: [{ analysis: { metrics: [{ name: 'm', provider: { type: 'web', url: 'http://x' }, successCondition: 'result <' }] } }] } }, 422],
+  ['POST', '/api/v1/deployments', { service: 'web', environment: 'dev', version: '1', strategy: 'canary', options: { steps: [{ analysis: { metrics: [{ name: 'm', provider: { type: 'carrier-pigeon' } }] } }] } }, 422],
+  ['POST', `/api/v1/deployments/${someId}/promote`, { full: 'yes' }, 422],
+  ['POST', `/api/v1/deployments/${someId}/retry`, undefined, 404],
+  ['POST', '/api/v1/deployments/not-a-uuid/retry', undefined, 422],
+  ['POST', '/api/v1/services/web/traffic', { environment: 'staging', blue: 30, green: 60 }, 422],
+  ['POST', '/api/v1/services/web/traffic', { environment: 'staging', blue: 30.5, green: 69.5 }, 422],
+  ['POST', '/api/v1/services/web/traffic', { environment: 'staging', blue: 30, green: 70, red: 0 }, 422],
+  ['POST', '/api/v1/services/web/traffic', { environment: 'staging', blue: 30, green: 70 }, 404],
+  ['GET', '/api/v1/services/web/traffic', undefined, 422],
 ];
 
 describe('malformed and out-of-range input', () => {
