@@ -8,9 +8,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { DeploymentStatus } from '../db/schema/deployments.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
-import { standbyColor, type Color } from './lib/colors.ts';
+import type { Color } from './lib/colors.ts';
 import { recordSample, type MonitorTally } from './lib/monitor.ts';
 import type { ReleaseTimings } from './lib/release-timings.ts';
 import {
@@ -24,7 +23,8 @@ import {
   type ReleaseState,
 } from './messages.ts';
 import { retireColorWorkflow } from './retire-color.ts';
-import { failureMessage, finalStatuses, releaseReporter } from './release-status.ts';
+import { failureMessage, releaseReporter } from './release-status.ts';
+import { deployColorStep, guardRelease, resolveColors } from './release-steps.ts';
 
 export interface BlueGreenInput {
   workspaceId: string;
@@ -53,7 +53,8 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
   const { timings } = input;
   const target = { service: input.service, definition: input.definition };
   const state: ReleaseState = { step: 'starting', status: 'pending' };
-  const { steps, notify, setStatus } = releaseReporter(input, state);
+  const reporter = releaseReporter(input, state);
+  const { steps, notify, setStatus } = reporter;
   let decision: { approved: boolean; by: ApprovalDecision } | undefined;
   let abortRequest: string | undefined;
   let rollbackRequest: string | undefined;
@@ -64,11 +65,6 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
     heartbeatTimeout: '1 minute',
     retry: { maximumAttempts: 2 },
   });
-  const waitForRollout = proxyActivities<Activities>({
-    startToCloseTimeout: timings.rolloutTimeoutMs + 60_000,
-    heartbeatTimeout: Math.max(30_000, timings.rolloutPollMs * 5),
-    retry: { maximumAttempts: 3 },
-  }).waitForRollout;
 
   setHandler(stateQuery, () => state);
   const validateDecision = (given: ApprovalDecision) => {
@@ -92,23 +88,12 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
     return state;
   };
 
-  try {
-    return await release();
-  } catch (error) {
-    // Whatever went wrong unexpectedly, the record must not stay "in progress".
-    if (!finalStatuses.includes(state.status as DeploymentStatus)) {
-      await CancellationScope.nonCancellable(() => setStatus('failed', `unexpected failure at ${state.step}: ${failureMessage(error)}`));
-    }
-    throw error;
-  }
+  return guardRelease(state, reporter, release);
 
   /** The release itself, step by step; returns early wherever it ends. */
   async function release(): Promise<ReleaseState> {
     await setStatus('in_progress');
-    state.step = 'resolve-active-color';
-    const active = await steps.run('resolve-active-color', () => kube.readActiveColor(target), (color) => ({ active: color }));
-    const standby = standbyColor(active ?? undefined);
-    Object.assign(state, { activeColor: active, standbyColor: standby, trafficColor: active });
+    const { active, standby } = await resolveColors(target, state, reporter);
 
     const hooks = input.definition.hooks;
     const wanted = [...(hooks?.backup?.enabled ? (['backup'] as const) : []), ...(hooks?.migration ? (['migration'] as const) : [])];
@@ -128,11 +113,7 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
 
     state.step = 'deploy-standby';
     try {
-      await steps.run('deploy-standby', async () => {
-        await kube.deployColor({ ...target, color: standby, image: input.image, version: input.version });
-        await kube.switchTraffic({ ...target, role: 'preview', color: standby });
-        await waitForRollout({ ...target, color: standby, timeoutMs: timings.rolloutTimeoutMs, pollMs: timings.rolloutPollMs });
-      });
+      await deployColorStep('deploy-standby', input, standby, reporter);
     } catch (error) {
       return endBeforeSwitch('failed', `rollout of ${standby} failed: ${failureMessage(error)}`, standby);
     }

@@ -1,11 +1,11 @@
 import { CancellationScope, condition, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { DeploymentStatus } from '../db/schema/deployments.ts';
 import { runAnalysis } from './canary-analysis.ts';
 import { canaryWeights, stepName, type CanaryStep } from './lib/canary-steps.ts';
 import { standbyColor, type Color } from './lib/colors.ts';
 import { abortSignal, promoteSignal, stateQuery, type ReleaseState } from './messages.ts';
-import { failureMessage, finalStatuses, releaseReporter, type ReleaseIdentity } from './release-status.ts';
+import { failureMessage, releaseReporter, type ReleaseIdentity } from './release-status.ts';
+import { deployColorStep, guardRelease, resolveColors } from './release-steps.ts';
 import { retireColorWorkflow } from './retire-color.ts';
 
 export interface CanaryInput extends ReleaseIdentity {
@@ -39,7 +39,8 @@ export async function canaryWorkflow(input: CanaryInput): Promise<ReleaseState> 
   const { timings } = input;
   const target = { service: input.service, definition: input.definition };
   const state: ReleaseState = { step: 'starting', status: 'pending', stepIndex: 0, stepCount: input.steps.length, analyses: [] };
-  const { steps, setStatus } = releaseReporter(input, state);
+  const reporter = releaseReporter(input, state);
+  const { steps, setStatus } = reporter;
   let abortRequest: string | undefined;
   let promotions = 0;
   let promoteFull = false;
@@ -50,39 +51,20 @@ export async function canaryWorkflow(input: CanaryInput): Promise<ReleaseState> 
     if (full) promoteFull = true;
   });
 
-  const waitForRollout = proxyActivities<Activities>({
-    startToCloseTimeout: timings.rolloutTimeoutMs + 60_000,
-    heartbeatTimeout: Math.max(30_000, timings.rolloutPollMs * 5),
-    retry: { maximumAttempts: 3 },
-  }).waitForRollout;
   const setWeights = async (name: string, weights: Record<Color, number>) => {
     const applied = await steps.run(name, () => kube.setTrafficWeights({ ...target, weights }), (result) => ({ weights: result }));
     state.weights = applied;
   };
 
-  try {
-    return await release();
-  } catch (error) {
-    if (!finalStatuses.includes(state.status as DeploymentStatus)) {
-      await CancellationScope.nonCancellable(() => setStatus('failed', `unexpected failure at ${state.step}: ${failureMessage(error)}`));
-    }
-    throw error;
-  }
+  return guardRelease(state, reporter, release);
 
   async function release(): Promise<ReleaseState> {
     await setStatus('in_progress');
-    state.step = 'resolve-active-color';
-    const stable = await steps.run('resolve-active-color', () => kube.readActiveColor(target), (color) => ({ active: color }));
-    const canary = standbyColor(stable ?? undefined);
-    Object.assign(state, { activeColor: stable, standbyColor: canary, trafficColor: stable });
+    const { active: stable, standby: canary } = await resolveColors(target, state, reporter);
 
     state.step = 'deploy-canary';
     try {
-      await steps.run('deploy-canary', async () => {
-        await kube.deployColor({ ...target, color: canary, image: input.image, version: input.version });
-        await kube.switchTraffic({ ...target, role: 'preview', color: canary });
-        await waitForRollout({ ...target, color: canary, timeoutMs: timings.rolloutTimeoutMs, pollMs: timings.rolloutPollMs });
-      });
+      await deployColorStep('deploy-canary', input, canary, reporter);
     } catch (error) {
       return end('failed', `rollout of ${canary} failed: ${failureMessage(error)}`, stable, canary);
     }

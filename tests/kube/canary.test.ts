@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useReleaseFixture, type DeploymentView } from '../support/release-fixture.ts';
+import { untilStep } from '../support/deployment-waits.ts';
 import { eventually } from '../support/harness.ts';
 
 const { ctx, registerService, release, until } = useReleaseFixture('canary');
@@ -31,12 +32,7 @@ async function startCanary(service: string, version: string, steps: unknown[]): 
 const control = (id: string, action: string, body: Record<string, unknown> = {}) =>
   ctx.harness.call('POST', `/api/v1/deployments/${id}/${action}`, { token: ctx.workspace.tokens.operator, body });
 
-const atStep = (id: string, step: string) =>
-  eventually(async () => {
-    const response = await ctx.harness.call('GET', `/api/v1/deployments/${id}`, { token: ctx.workspace.tokens.viewer });
-    const deployment = (await response.json()) as DeploymentView;
-    return deployment.steps.some((entry) => entry.step === step && entry.status === 'started') ? deployment : undefined;
-  }, 60_000);
+const atStep = (id: string, step: string) => untilStep(ctx.harness, ctx.workspace.tokens.viewer, id, step);
 
 describe('canary releases on Kubernetes through a Gateway API HTTPRoute', () => {
   it('moves the HTTPRoute weights with each step, and an abort sets the canary back to 0 at once', async () => {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { stopSupervisor, type SupervisorAddress } from '../../src/targets/local/supervisor-client.ts';
-import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from './harness.ts';
+import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from './harness.ts';
 import { localPorts, sampleRelease } from './local-supervisor.ts';
 import { freePort } from './ports.ts';
-import { finalStatuses, type DeploymentView } from './release-fixture.ts';
+import { untilStatus, untilStep } from './deployment-waits.ts';
+import type { DeploymentView } from './release-fixture.ts';
 
 /** Durations short enough for tests; the workflow code is the production one. */
 export const localTimings = {
@@ -104,19 +105,9 @@ export function useLocalReleaseFixture(prefix: string, options: { worker?: boole
     },
 
     /** Waits until a step has started (or ended) in the deployment's record. */
-    untilStep: (id: string, step: string, status = 'started'): Promise<DeploymentView> =>
-      eventually(async () => {
-        const response = await ctx.harness.call('GET', `/api/v1/deployments/${id}`, { token: ctx.workspace.tokens.viewer });
-        const deployment = (await response.json()) as DeploymentView;
-        return deployment.steps.some((entry) => entry.step === step && entry.status === status) ? deployment : undefined;
-      }, 60_000),
+    untilStep: (id: string, step: string, status = 'started'): Promise<DeploymentView> => untilStep(ctx.harness, ctx.workspace.tokens.viewer, id, step, status),
 
-    until: (id: string, statuses: string[] = finalStatuses): Promise<DeploymentView> =>
-      eventually(async () => {
-        const response = await ctx.harness.call('GET', `/api/v1/deployments/${id}`, { token: ctx.workspace.tokens.viewer });
-        const deployment = (await response.json()) as DeploymentView;
-        return statuses.includes(deployment.status) ? deployment : undefined;
-      }, 90_000),
+    until: (id: string, statuses?: string[]): Promise<DeploymentView> => untilStatus(ctx.harness, ctx.workspace.tokens.viewer, id, statuses),
 
     /** What the public port answers now. */
     serving: async (port: number): Promise<{ status: number; version?: string; color?: string }> => {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createKubeClients, type KubeClients } from '../../src/targets/kubernetes/client.ts';
 import { startFixtureApp, type FixtureApp } from './fixture-app.ts';
-import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from './harness.ts';
+import { readDeployment, untilStatus } from './deployment-waits.ts';
+import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from './harness.ts';
 
 /** Durations short enough for tests; the workflow code is the production one. */
 export const fastTimings = {
@@ -23,7 +24,7 @@ export interface DeploymentView {
   steps: Array<{ step: string; status: string; details: Record<string, unknown> | null }>;
 }
 
-export const finalStatuses = ['succeeded', 'failed', 'rolled_back', 'aborted'];
+export { finalStatuses } from './deployment-waits.ts';
 
 /**
  * A test file's release setup on real Temporal, Postgres and Kubernetes: a namespace, a worker, a workspace,
@@ -93,17 +94,9 @@ export function useReleaseFixture(prefix: string) {
       return (await response.json()) as DeploymentView;
     },
 
-    get: async (id: string): Promise<DeploymentView> => {
-      const response = await ctx.harness.call('GET', `/api/v1/deployments/${id}`, { token: ctx.workspace.tokens.viewer });
-      return (await response.json()) as DeploymentView;
-    },
+    get: (id: string): Promise<DeploymentView> => readDeployment(ctx.harness, ctx.workspace.tokens.viewer, id),
 
-    until: async (id: string, statuses: string[] = finalStatuses): Promise<DeploymentView> => {
-      return eventually(async () => {
-        const deployment = await helpers.get(id);
-        return statuses.includes(deployment.status) ? deployment : undefined;
-      }, 60_000);
-    },
+    until: (id: string, statuses?: string[]): Promise<DeploymentView> => untilStatus(ctx.harness, ctx.workspace.tokens.viewer, id, statuses),
 
     selectedColor: async (serviceName: string): Promise<string | undefined> => {
       const service = await ctx.kube.core.readNamespacedService({ name: serviceName, namespace: ctx.namespace });
