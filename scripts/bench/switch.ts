@@ -1,7 +1,6 @@
 // `npm run bench:switch`: time from the rollback API call to the stable Service's selector patched and verified,
 // beside a bare Service patch with the same client (the floor). Real Temporal dev server, real Kubernetes API
 // server (the local test cluster), embedded database; prints the figures.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,18 +20,14 @@ import { freePort } from '../../tests/support/ports.ts';
 import { createTestDatabase } from '../../tests/support/postgres.ts';
 import { ensureTemporalCli } from '../temporal/cli.ts';
 import { startTemporalDevServer } from '../temporal/dev-server.ts';
+import { testClusterKubeconfig } from './cluster.ts';
 import { summarize } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 40);
-const root = path.resolve(import.meta.dirname, '../..');
 const logger = pino({ level: 'warn' });
 installTemporalRuntime(logger);
 
-const kubeconfig = execFileSync('bash', [path.join(root, 'scripts/kube/up.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
-  .toString()
-  .trim()
-  .split('\n')
-  .at(-1)!;
+const kubeconfig = testClusterKubeconfig();
 const kube = createKubeClients(kubeconfig);
 const temporalServer = await startTemporalDevServer({ binary: ensureTemporalCli(), port: await freePort(), uiPort: await freePort(), headless: true });
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cutover-bench-'));

@@ -1,7 +1,6 @@
 // `npm run bench:traffic`: time to apply and verify a weight change through each traffic provider — the stable
 // Service's selector (0/100 flips), a Gateway API HTTPRoute and the local proxy — with the providers' own code
 // against the real local Kubernetes API server and a real local supervisor. Prints p50/p99 per provider.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,15 +13,12 @@ import type { TargetDeps } from '../../src/targets/registry.ts';
 import { trafficRouter } from '../../src/traffic/registry.ts';
 import type { ColorWeights, TrafficRouter } from '../../src/traffic/router.ts';
 import { freePort } from '../../tests/support/ports.ts';
+import { testClusterKubeconfig } from './cluster.ts';
 import { summarize } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 50);
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const kubeconfig = execFileSync('bash', [path.join(root, 'scripts/kube/up.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
-  .toString()
-  .trim()
-  .split('\n')
-  .at(-1)!;
+const kubeconfig = testClusterKubeconfig();
 const kube = createKubeClients(kubeconfig);
 const supervisor = { dataDir: mkdtempSync(path.join(tmpdir(), 'cutover-bench-traffic-')), port: await freePort() };
 const deps: TargetDeps = { kube: () => kube, local: () => ensureSupervisor(supervisor) };

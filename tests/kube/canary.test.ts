@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useReleaseFixture, type DeploymentView } from '../support/release-fixture.ts';
-import { untilStep } from '../support/deployment-waits.ts';
+import { postRelease, untilStep } from '../support/deployment-waits.ts';
 import { eventually } from '../support/harness.ts';
 
 const { ctx, registerService, release, until } = useReleaseFixture('canary');
@@ -13,20 +13,14 @@ const routeWeights = async (name: string) => {
   return Object.fromEntries(route.spec.rules[0]?.backendRefs.map((ref) => [ref.name, ref.weight]) ?? []);
 };
 
-async function startCanary(service: string, version: string, steps: unknown[]): Promise<DeploymentView> {
-  const response = await ctx.harness.call('POST', '/api/v1/deployments', {
-    token: ctx.workspace.tokens.operator,
-    body: {
-      service,
-      environment: 'staging',
-      version,
-      image: `registry.example/${service}:${version}`,
-      strategy: 'canary',
-      options: { steps, timings: { rolloutPollMs: 200, abortScaleDownDelayMs: 500, retentionMs: 3_600_000 } },
-    },
+function startCanary(service: string, version: string, steps: unknown[]): Promise<DeploymentView> {
+  return postRelease(ctx.harness, ctx.workspace.tokens.operator, {
+    service,
+    version,
+    image: `registry.example/${service}:${version}`,
+    strategy: 'canary',
+    options: { steps, timings: { rolloutPollMs: 200, abortScaleDownDelayMs: 500, retentionMs: 3_600_000 } },
   });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as DeploymentView;
 }
 
 const control = (id: string, action: string, body: Record<string, unknown> = {}) =>

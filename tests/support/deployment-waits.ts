@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { eventually, type Harness } from './harness.ts';
 import type { DeploymentView } from './release-fixture.ts';
 
@@ -23,4 +24,15 @@ export function untilStep(harness: Harness, token: string, id: string, step: str
     const deployment = await readDeployment(harness, token, id);
     return deployment.steps.some((entry) => entry.step === step && entry.status === status) ? deployment : undefined;
   }, 60_000);
+}
+
+/** Starts a release in `staging` through the API (201 expected) and returns the new deployment. */
+export async function postRelease(
+  harness: Harness,
+  token: string,
+  release: { service: string; version: string; image: string; strategy: 'blue-green' | 'canary'; options: Record<string, unknown> },
+): Promise<DeploymentView> {
+  const response = await harness.call('POST', '/api/v1/deployments', { token, body: { environment: 'staging', ...release } });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return (await response.json()) as DeploymentView;
 }

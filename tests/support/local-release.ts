@@ -6,7 +6,7 @@ import { stopSupervisor, type SupervisorAddress } from '../../src/targets/local/
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from './harness.ts';
 import { localPorts, sampleRelease } from './local-supervisor.ts';
 import { freePort } from './ports.ts';
-import { untilStatus, untilStep } from './deployment-waits.ts';
+import { postRelease, untilStatus, untilStep } from './deployment-waits.ts';
 import type { DeploymentView } from './release-fixture.ts';
 
 /** Durations short enough for tests; the workflow code is the production one. */
@@ -72,31 +72,24 @@ export function useLocalReleaseFixture(prefix: string, options: { worker?: boole
       return ports;
     },
 
-    release: async (service: string, version: Version, timings: Record<string, number> = {}): Promise<DeploymentView> => {
-      const response = await ctx.harness.call('POST', '/api/v1/deployments', {
-        token: ctx.workspace.tokens.operator,
-        body: { service, environment: 'staging', version, image: sampleRelease(version), strategy: 'blue-green', options: { timings: { ...localTimings, ...timings } } },
-      });
-      expect(response.status).toBe(201);
-      return (await response.json()) as DeploymentView;
-    },
+    release: (service: string, version: Version, timings: Record<string, number> = {}): Promise<DeploymentView> =>
+      postRelease(ctx.harness, ctx.workspace.tokens.operator, {
+        service,
+        version,
+        image: sampleRelease(version),
+        strategy: 'blue-green',
+        options: { timings: { ...localTimings, ...timings } },
+      }),
 
     /** A canary release of the sample app with these steps (fast timings). */
-    canary: async (service: string, version: Version, steps: unknown[], timings: Record<string, number> = {}): Promise<DeploymentView> => {
-      const response = await ctx.harness.call('POST', '/api/v1/deployments', {
-        token: ctx.workspace.tokens.operator,
-        body: {
-          service,
-          environment: 'staging',
-          version,
-          image: sampleRelease(version),
-          strategy: 'canary',
-          options: { steps, timings: { rolloutPollMs: 100, abortScaleDownDelayMs: 300, retentionMs: 3_600_000, ...timings } },
-        },
-      });
-      expect(response.status, await response.clone().text()).toBe(201);
-      return (await response.json()) as DeploymentView;
-    },
+    canary: (service: string, version: Version, steps: unknown[], timings: Record<string, number> = {}): Promise<DeploymentView> =>
+      postRelease(ctx.harness, ctx.workspace.tokens.operator, {
+        service,
+        version,
+        image: sampleRelease(version),
+        strategy: 'canary',
+        options: { steps, timings: { rolloutPollMs: 100, abortScaleDownDelayMs: 300, retentionMs: 3_600_000, ...timings } },
+      }),
 
     /** Sends a control (promote, abort, …) to a running release. */
     control: async (id: string, action: string, body: Record<string, unknown> = {}): Promise<number> => {

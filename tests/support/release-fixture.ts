@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createKubeClients, type KubeClients } from '../../src/targets/kubernetes/client.ts';
 import { startFixtureApp, type FixtureApp } from './fixture-app.ts';
-import { readDeployment, untilStatus } from './deployment-waits.ts';
+import { postRelease, readDeployment, untilStatus } from './deployment-waits.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from './harness.ts';
 
 /** Durations short enough for tests; the workflow code is the production one. */
@@ -78,21 +78,14 @@ export function useReleaseFixture(prefix: string) {
       expect(response.status).toBe(201);
     },
 
-    release: async (service: string, version: string, options: Record<string, unknown> = {}): Promise<DeploymentView> => {
-      const response = await ctx.harness.call('POST', '/api/v1/deployments', {
-        token: ctx.workspace.tokens.operator,
-        body: {
-          service,
-          environment: 'staging',
-          version,
-          image: `registry.example/${service}:${version}`,
-          strategy: 'blue-green',
-          options: { timings: fastTimings, ...options },
-        },
-      });
-      expect(response.status).toBe(201);
-      return (await response.json()) as DeploymentView;
-    },
+    release: (service: string, version: string, options: Record<string, unknown> = {}): Promise<DeploymentView> =>
+      postRelease(ctx.harness, ctx.workspace.tokens.operator, {
+        service,
+        version,
+        image: `registry.example/${service}:${version}`,
+        strategy: 'blue-green',
+        options: { timings: fastTimings, ...options },
+      }),
 
     get: (id: string): Promise<DeploymentView> => readDeployment(ctx.harness, ctx.workspace.tokens.viewer, id),
 

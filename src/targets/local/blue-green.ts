@@ -2,6 +2,7 @@ import type { LocalServiceDefinition } from '../../services/definition.ts';
 import { colors, type Color } from '../../workflows/lib/colors.ts';
 import type { ColorHealth, ReleaseTarget, RolloutStatus } from '../target.ts';
 import { fillCommand } from './command.ts';
+import type { ColorSpec } from './supervisor/color-process.ts';
 
 /** A colour's process as the supervisor reports it. */
 export interface LocalColorStatus {
@@ -18,15 +19,7 @@ export interface LocalServiceStatus {
 }
 
 /** What a colour runs: the supervisor starts it, health-checks it and restarts it when it dies. */
-export interface LocalColorSpec {
-  command: string;
-  args: string[];
-  cwd?: string;
-  env: Record<string, string>;
-  port: number;
-  version: string;
-  readiness: { path: string; intervalMs: number; timeoutMs: number };
-}
+export type LocalColorSpec = ColorSpec;
 
 /** The calls the local target makes to the supervisor (its control API on 127.0.0.1). */
 export interface SupervisorControl {
