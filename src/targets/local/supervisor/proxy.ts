@@ -1,6 +1,5 @@
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream';
 import type { Color } from '../../../workflows/lib/colors.ts';
 import { WeightedPicker, type Weights } from './weights.ts';
 
@@ -30,14 +29,42 @@ export interface Routes {
   preview: Color | null;
 }
 
-function forwardedHeaders(request: IncomingMessage, color: Color): IncomingHttpHeaders {
-  const headers: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(request.headers)) if (!hopByHop.has(name)) headers[name] = value;
+/** Headers the proxy sets itself: what the client or the app sent under these names is replaced. */
+const setByProxy = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-cutover-color']);
+
+/**
+ * The request's headers for the app, as a flat raw list: building no header object on the way in or out is a
+ * good part of what the proxy costs per request. Also says whether the request has a body.
+ */
+function forwardedHeaders(request: IncomingMessage, color: Color): { headers: string[]; body: boolean } {
+  const raw = request.rawHeaders;
+  const headers: string[] = [];
+  let forwardedFor: string | undefined;
+  let host: string | undefined;
+  let body = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    if (name === 'host') host ??= value;
+    else if (name === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+    else if (name === 'transfer-encoding' || (name === 'content-length' && value !== '0')) body = true;
+    if (!hopByHop.has(name) && !setByProxy.has(name)) headers.push(raw[i]!, value);
+  }
   const client = request.socket.remoteAddress ?? '';
-  headers['x-forwarded-for'] = request.headers['x-forwarded-for'] ? `${String(request.headers['x-forwarded-for'])}, ${client}` : client;
-  headers['x-forwarded-proto'] = 'http';
-  headers['x-forwarded-host'] = request.headers.host ?? '';
-  headers['x-cutover-color'] = color;
+  headers.push('x-forwarded-for', forwardedFor === undefined ? client : `${forwardedFor}, ${client}`);
+  headers.push('x-forwarded-proto', 'http', 'x-forwarded-host', host ?? '', 'x-cutover-color', color);
+  return { headers, body };
+}
+
+/** The app's response headers for the client, as a flat raw list, marked with the colour that answered. */
+function returnedHeaders(incoming: IncomingMessage, color: Color): string[] {
+  const raw = incoming.rawHeaders;
+  const headers: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!hopByHop.has(name) && name !== 'x-cutover-color') headers.push(raw[i]!, raw[i + 1]!);
+  }
+  headers.push('x-cutover-color', color);
   return headers;
 }
 
@@ -153,6 +180,7 @@ export class ServiceProxy {
       finished = true;
       this.inFlightCount[color] -= 1;
     };
+    const { headers, body } = forwardedHeaders(request, color);
     const outgoing = httpRequest({
       // A second attempt takes a fresh connection, never another pooled one that may be as stale.
       agent: attempt === 0 ? this.agents[color] : false,
@@ -160,14 +188,15 @@ export class ServiceProxy {
       port: upstream.port,
       method: request.method,
       path: request.url,
-      headers: forwardedHeaders(request, color),
+      headers,
     });
     outgoing.on('response', (incoming) => {
-      const headers: IncomingHttpHeaders = {};
-      for (const [name, value] of Object.entries(incoming.headers)) if (!hopByHop.has(name)) headers[name] = value;
-      headers['x-cutover-color'] = color;
-      response.writeHead(incoming.statusCode ?? 502, headers);
-      pipeline(incoming, response, () => finish());
+      response.writeHead(incoming.statusCode ?? 502, returnedHeaders(incoming, color));
+      // pipe, not pipeline: on Node 20 each pipeline makes an AbortController and aborts it at the end, which
+      // builds a DOMException with its stack, per request. The one failure pipe leaves open is the app's
+      // connection dying mid-answer: the client's is cut too, so it does not wait for the rest.
+      incoming.pipe(response);
+      incoming.once('error', () => response.destroy());
     });
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       finish();
@@ -179,13 +208,13 @@ export class ServiceProxy {
       }
       answerError(response, 502, 'bad_gateway', `${color} did not answer: ${error.code ?? error.message}`);
     });
+    // 'close' comes once the answer is sent, or once the client went away: then the upstream request stops too.
     response.once('close', () => {
-      // The client went away before the answer was complete: stop the upstream request too.
       if (!response.writableFinished) outgoing.destroy();
       finish();
     });
     // pipe, not pipeline: a failed upstream must not tear down the client's request, which still gets its 502.
-    if (hasBody(request)) request.pipe(outgoing);
+    if (body) request.pipe(outgoing);
     else outgoing.end();
   }
 }
