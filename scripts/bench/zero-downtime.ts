@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SupervisorClient } from '../../src/targets/local/supervisor-client.ts';
 import type { Color } from '../../src/workflows/lib/colors.ts';
-import { localPorts, sampleColor, startTestSupervisor, waitReady } from '../../tests/support/local-supervisor.ts';
+import { startSampleService, startTestSupervisor } from '../../tests/support/local-supervisor.ts';
 import { mergeLoads, runLoad, type LoadResult, type RouteTrack } from './load.ts';
 import { printReport, type Timings } from './zero-downtime-report.ts';
 
@@ -70,11 +70,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void supervisor.stop().finally(() => process.exit(130)));
   try {
     const { client } = supervisor;
-    const ports = await localPorts();
-    await client.putService(key, { port: ports.port, previewPort: ports.previewPort, host: '127.0.0.1' });
-    await client.putColor(key, 'blue', sampleColor('1.0.0', ports.blue));
-    await client.putColor(key, 'green', sampleColor('2.0.0', ports.green));
-    await Promise.all([waitReady(client, key, 'blue'), waitReady(client, key, 'green')]);
+    const ports = await startSampleService(client, key, { blue: '1.0.0', green: '2.0.0' });
     await client.setRoutes(key, { weights: { blue: 100, green: 0 } });
 
     const result = await measure(client, { direct: `http://127.0.0.1:${ports.blue}/`, proxied: `http://127.0.0.1:${ports.port}/` });

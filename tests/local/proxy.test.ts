@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SupervisorClient } from '../../src/targets/local/supervisor-client.ts';
-import { localPorts, sampleColor, startTestSupervisor, waitReady } from '../support/local-supervisor.ts';
+import { startSampleService, startTestSupervisor } from '../support/local-supervisor.ts';
 
 let supervisor: Awaited<ReturnType<typeof startTestSupervisor>>;
 let client: SupervisorClient;
-let ports: Awaited<ReturnType<typeof localPorts>>;
+let ports: Awaited<ReturnType<typeof startSampleService>>;
 const key = 'proxy-test';
 
 async function get(path: string, port = ports.port): Promise<{ status: number; color: string | null; body: string }> {
@@ -15,12 +15,7 @@ async function get(path: string, port = ports.port): Promise<{ status: number; c
 beforeAll(async () => {
   supervisor = await startTestSupervisor();
   client = supervisor.client;
-  ports = await localPorts();
-  await client.putService(key, { port: ports.port, previewPort: ports.previewPort, host: '127.0.0.1' });
-  await client.putColor(key, 'blue', sampleColor('1.0.0', ports.blue));
-  await client.putColor(key, 'green', sampleColor('2.0.0', ports.green));
-  await waitReady(client, key, 'blue');
-  await waitReady(client, key, 'green');
+  ports = await startSampleService(client, key, { blue: '1.0.0', green: '2.0.0' });
 });
 
 afterAll(async () => {

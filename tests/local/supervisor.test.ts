@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSupervisor, stopSupervisor, type SupervisorClient } from '../../src/targets/local/supervisor-client.ts';
-import { localPorts, sampleColor, startTestSupervisor, waitReady } from '../support/local-supervisor.ts';
+import { localPorts, sampleColor, startSampleService, startTestSupervisor, waitReady } from '../support/local-supervisor.ts';
 import { waitFor } from '../support/wait.ts';
 
 let supervisor: Awaited<ReturnType<typeof startTestSupervisor>>;
@@ -28,10 +28,7 @@ const control = (method: string, route: string, body?: unknown, token = readFile
 beforeAll(async () => {
   supervisor = await startTestSupervisor();
   client = supervisor.client;
-  ports = await localPorts();
-  await client.putService(key, { port: ports.port, previewPort: ports.previewPort, host: '127.0.0.1' });
-  await client.putColor(key, 'blue', sampleColor('1.0.0', ports.blue));
-  await waitReady(client, key, 'blue');
+  ports = await startSampleService(client, key, { blue: '1.0.0' });
   await client.setRoutes(key, { weights: { blue: 100, green: 0 } });
 });
 

@@ -7,7 +7,9 @@ import { freePort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
 /** The bundled sample app's releases (what the demo deploys): 3.0.0 fails every request after a while. */
-export const sampleRelease = (version: '1.0.0' | '2.0.0' | '3.0.0') =>
+export type SampleVersion = '1.0.0' | '2.0.0' | '3.0.0';
+
+export const sampleRelease = (version: SampleVersion) =>
   fileURLToPath(new URL(`../../examples/sample-app/releases/${version}.mjs`, import.meta.url));
 
 /** A supervisor of the test's own: its own data dir and control port; stop() ends it and what it runs. */
@@ -33,7 +35,7 @@ export async function localPorts(): Promise<{ port: number; previewPort: number;
 }
 
 /** A colour spec running a sample-app release. */
-export function sampleColor(version: '1.0.0' | '2.0.0' | '3.0.0', port: number, env: Record<string, string> = {}) {
+export function sampleColor(version: SampleVersion, port: number, env: Record<string, string> = {}) {
   return {
     command: process.execPath,
     args: [sampleRelease(version)],
@@ -49,4 +51,18 @@ export function waitReady(client: SupervisorClient, key: string, color: 'blue' |
     timeoutMs: 15_000,
     intervalMs: 50,
   });
+}
+
+
+/**
+ * A service on free ports whose colours run the given sample-app releases, each waited for until ready.
+ * Returns the service's ports.
+ */
+export async function startSampleService(client: SupervisorClient, key: string, colors: { blue: SampleVersion; green?: SampleVersion }) {
+  const ports = await localPorts();
+  await client.putService(key, { port: ports.port, previewPort: ports.previewPort, host: '127.0.0.1' });
+  await client.putColor(key, 'blue', sampleColor(colors.blue, ports.blue));
+  if (colors.green) await client.putColor(key, 'green', sampleColor(colors.green, ports.green));
+  await Promise.all([waitReady(client, key, 'blue'), colors.green ? waitReady(client, key, 'green') : undefined]);
+  return ports;
 }
