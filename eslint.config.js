@@ -64,7 +64,7 @@ export default tseslint.config(
   },
   {
     // Plain-JavaScript sample apps and fixtures (what the local target runs): outside the TypeScript project.
-    files: ['examples/**/*.mjs', 'tests/support/*.mjs'],
+    files: ['examples/**/*.mjs', 'tests/support/*.mjs', 'scripts/bench/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { parserOptions: { projectService: false } },
   },

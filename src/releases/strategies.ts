@@ -54,13 +54,20 @@ export function blueGreenRelease(
       deploymentId,
       ...pick(request),
       image: request.image,
-      definition,
+      definition: withBackupDefault(definition, request.environment),
       endpoints: serviceEndpoints(request.service, definition),
       requireApproval: isProduction(request.environment) || options.requireApproval === true,
       timings: releaseTimings(options.timings),
     };
     return { workflowType: 'blueGreenWorkflow', args: [input] };
   };
+}
+
+/** The backup hook runs by default in production only; an explicit `enabled` wins. */
+function withBackupDefault(definition: ServiceDefinition, environment: string): ServiceDefinition {
+  const backup = definition.hooks?.backup;
+  if (!backup || backup.enabled !== undefined) return definition;
+  return { ...definition, hooks: { ...definition.hooks, backup: { ...backup, enabled: isProduction(environment) } } };
 }
 
 function pick(request: ReleaseRequest) {

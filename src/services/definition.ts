@@ -63,8 +63,8 @@ const releaseFields = {
           databaseUrlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
           directory: z.string().startsWith('/', 'an absolute path').max(1024),
           keep: z.number().int().min(1).max(1000).default(7),
-          /** Off skips it; default on. */
-          enabled: z.boolean().default(true),
+          /** Whether it runs; when unset, on in production (`production`/`prod`) and off elsewhere. */
+          enabled: z.boolean().optional(),
         })
         .strict()
         .optional(),

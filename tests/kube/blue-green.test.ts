@@ -212,7 +212,7 @@ describe('pre-switch hooks', () => {
     try {
       await registerService('hooked', 'staging', {
         hooks: {
-          backup: { databaseUrlEnv: 'CUTOVER_TEST_HOOK_DB', directory, keep: 2 },
+          backup: { databaseUrlEnv: 'CUTOVER_TEST_HOOK_DB', directory, keep: 2, enabled: true },
           migration: { command: ['./migrate', 'up'] },
         },
       });
@@ -230,12 +230,21 @@ describe('pre-switch hooks', () => {
 
   it('stops the release before any traffic moves when the backup cannot run', async () => {
     await registerService('unbacked', 'staging', {
-      hooks: { backup: { databaseUrlEnv: 'CUTOVER_TEST_MISSING_DB', directory: '/tmp/cutover-never' } },
+      hooks: { backup: { databaseUrlEnv: 'CUTOVER_TEST_MISSING_DB', directory: '/tmp/cutover-never', enabled: true } },
     });
     const done = await until((await release('unbacked', '1.0.0')).id);
     expect(done.status).toBe('failed');
     expect(done.reason).toMatch(/backup hook failed: the worker has no CUTOVER_TEST_MISSING_DB/);
     expect(done.steps.map((step) => step.step)).not.toContain('switch-traffic');
+  });
+
+  it('leaves the backup out outside production unless it is turned on', async () => {
+    await registerService('unforced', 'staging', {
+      hooks: { backup: { databaseUrlEnv: 'CUTOVER_TEST_MISSING_DB', directory: '/tmp/cutover-never' } },
+    });
+    const done = await until((await release('unforced', '1.0.0')).id);
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((step) => step.step)).not.toContain('hook-backup');
   });
 });
 
