@@ -5,6 +5,7 @@ import { serviceEndpoints } from '../services/definition.ts';
 import type { CanaryInput } from '../workflows/canary.ts';
 import { completeSteps, defaultCanarySteps, type CanaryStep } from '../workflows/lib/canary-steps.ts';
 import type { ReleaseRequest, ReleaseWorkflow } from './start-release.ts';
+import { withBackupDefault } from './strategies.ts';
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -65,7 +66,7 @@ export function canaryRelease(request: ReleaseRequest & { image: string }, defin
       environment: request.environment,
       version: request.version,
       image: request.image,
-      definition,
+      definition: withBackupDefault(definition, request.environment),
       endpoints: serviceEndpoints(request.service, definition),
       steps,
       timings,

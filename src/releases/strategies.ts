@@ -64,7 +64,7 @@ export function blueGreenRelease(
 }
 
 /** The backup hook runs by default in production only; an explicit `enabled` wins. */
-function withBackupDefault(definition: ServiceDefinition, environment: string): ServiceDefinition {
+export function withBackupDefault(definition: ServiceDefinition, environment: string): ServiceDefinition {
   const backup = definition.hooks?.backup;
   if (!backup || backup.enabled !== undefined) return definition;
   return { ...definition, hooks: { ...definition.hooks, backup: { ...backup, enabled: isProduction(environment) } } };

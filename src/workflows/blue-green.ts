@@ -24,7 +24,7 @@ import {
 } from './messages.ts';
 import { retireColorWorkflow } from './retire-color.ts';
 import { failureMessage, releaseReporter } from './release-status.ts';
-import { deployColorStep, guardRelease, resolveColors } from './release-steps.ts';
+import { deployColorStep, guardRelease, resolveColors, runPreSwitchHooks } from './release-steps.ts';
 
 export interface BlueGreenInput {
   workspaceId: string;
@@ -60,12 +60,6 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
   let rollbackRequest: string | undefined;
   let promoted = false;
 
-  const hookRunner = proxyActivities<Activities>({
-    startToCloseTimeout: timings.rolloutTimeoutMs + 60_000,
-    heartbeatTimeout: '1 minute',
-    retry: { maximumAttempts: 2 },
-  });
-
   setHandler(stateQuery, () => state);
   const validateDecision = (given: ApprovalDecision) => {
     if (state.status !== 'awaiting_approval') throw new Error(`the release is ${state.status}, not awaiting approval`);
@@ -95,20 +89,8 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
     await setStatus('in_progress');
     const { active, standby } = await resolveColors(target, state, reporter);
 
-    const hooks = input.definition.hooks;
-    const wanted = [...(hooks?.backup?.enabled ? (['backup'] as const) : []), ...(hooks?.migration ? (['migration'] as const) : [])];
-    if (wanted.length > 0) {
-      state.step = 'pre-switch-hooks';
-      for (const hook of wanted) {
-        let outcome: { exitCode: number; lines: string[] } | undefined;
-        try {
-          outcome = await steps.run(`hook-${hook}`, () => hookRunner.runPreSwitchHook({ hook, ...target, deploymentId: input.deploymentId, image: input.image }), (r) => ({ exitCode: r.exitCode, lines: r.lines }));
-        } catch (error) {
-          return endBeforeSwitch('failed', `${hook} hook failed: ${failureMessage(error)}`, standby);
-        }
-        if (outcome.exitCode !== 0) return endBeforeSwitch('failed', `${hook} hook exited with ${outcome.exitCode}`, standby);
-      }
-    }
+    const hookFailure = await runPreSwitchHooks(input, state, reporter);
+    if (hookFailure) return endBeforeSwitch('failed', hookFailure, standby);
     if (abortRequest) return endBeforeSwitch('aborted', abortRequest, standby);
 
     state.step = 'deploy-standby';

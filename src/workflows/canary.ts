@@ -5,7 +5,7 @@ import { canaryWeights, stepName, type CanaryStep } from './lib/canary-steps.ts'
 import { standbyColor, type Color } from './lib/colors.ts';
 import { abortSignal, promoteSignal, stateQuery, type ReleaseState } from './messages.ts';
 import { failureMessage, releaseReporter, type ReleaseIdentity } from './release-status.ts';
-import { deployColorStep, guardRelease, resolveColors } from './release-steps.ts';
+import { deployColorStep, guardRelease, resolveColors, runPreSwitchHooks } from './release-steps.ts';
 import { retireColorWorkflow } from './retire-color.ts';
 
 export interface CanaryInput extends ReleaseIdentity {
@@ -61,6 +61,10 @@ export async function canaryWorkflow(input: CanaryInput): Promise<ReleaseState> 
   async function release(): Promise<ReleaseState> {
     await setStatus('in_progress');
     const { active: stable, standby: canary } = await resolveColors(target, state, reporter);
+
+    const hookFailure = await runPreSwitchHooks(input, state, reporter);
+    if (hookFailure) return end('failed', hookFailure, stable, canary);
+    if (abortRequest) return end('aborted', abortRequest, stable, canary);
 
     state.step = 'deploy-canary';
     try {

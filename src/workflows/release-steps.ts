@@ -59,3 +59,37 @@ export async function deployColorStep(
     await waitForRollout({ ...target, color, timeoutMs: input.timings.rolloutTimeoutMs, pollMs: input.timings.rolloutPollMs });
   });
 }
+
+/**
+ * The pre-switch hooks the definition turns on — the database backup, then the migration with the release's
+ * image — each a step, before the new version gets any traffic. Returns why the release must stop, if it must.
+ */
+export async function runPreSwitchHooks(
+  input: { service: string; definition: ServiceDefinition; deploymentId: string; image: string; timings: { rolloutTimeoutMs: number } },
+  state: ReleaseState,
+  reporter: Reporter,
+): Promise<string | undefined> {
+  const hooks = input.definition.hooks;
+  const wanted = [...(hooks?.backup?.enabled ? (['backup'] as const) : []), ...(hooks?.migration ? (['migration'] as const) : [])];
+  if (wanted.length === 0) return undefined;
+  const hookRunner = proxyActivities<Activities>({
+    startToCloseTimeout: input.timings.rolloutTimeoutMs + 60_000,
+    heartbeatTimeout: '1 minute',
+    retry: { maximumAttempts: 2 },
+  });
+  state.step = 'pre-switch-hooks';
+  for (const hook of wanted) {
+    let outcome: { exitCode: number; lines: string[] };
+    try {
+      outcome = await reporter.steps.run(
+        `hook-${hook}`,
+        () => hookRunner.runPreSwitchHook({ hook, service: input.service, definition: input.definition, deploymentId: input.deploymentId, image: input.image }),
+        (result) => ({ exitCode: result.exitCode, lines: result.lines }),
+      );
+    } catch (error) {
+      return `${hook} hook failed: ${failureMessage(error)}`;
+    }
+    if (outcome.exitCode !== 0) return `${hook} hook exited with ${outcome.exitCode}`;
+  }
+  return undefined;
+}

@@ -71,4 +71,25 @@ describe('canary releases on Kubernetes through a Gateway API HTTPRoute', () => 
     expect(done.steps.some((step) => step.step === 'step-3-set-weight-20')).toBe(false);
     expect(await routeWeights('full')).toEqual({ 'full-blue': 0, 'full-green': 100 });
   });
+
+  it('runs the pre-switch hooks before the canary is deployed, and stops before any weight moves when one fails', async () => {
+    const gateway = { traffic: { provider: 'gateway-api', gateway: { name: 'public' } } };
+    await registerService('migrating', 'staging', { ...gateway, hooks: { migration: { command: ['./migrate', 'up'] } } });
+    expect((await until((await release('migrating', '1.0.0')).id)).status).toBe('succeeded');
+    const done = await until((await startCanary('migrating', '2.0.0', [{ setWeight: 50 }])).id);
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((step) => step.step).slice(0, 3)).toEqual(['resolve-active-color', 'hook-migration', 'deploy-canary']);
+    const jobs = await ctx.kube.batch.listNamespacedJob({ namespace: ctx.namespace });
+    const images = jobs.items.filter((job) => job.metadata?.name?.startsWith('ops-migrating-migration-')).map((job) => job.spec?.template.spec?.containers[0]?.image);
+    expect(images).toContain('registry.example/migrating:2.0.0');
+
+    await registerService('unbacked-canary', 'staging', {
+      ...gateway,
+      hooks: { backup: { databaseUrlEnv: 'CUTOVER_TEST_MISSING_DB', directory: '/tmp/cutover-never', enabled: true } },
+    });
+    const failed = await until((await startCanary('unbacked-canary', '1.0.0', [{ setWeight: 50 }])).id);
+    expect(failed.status).toBe('failed');
+    expect(failed.reason).toMatch(/backup hook failed: the worker has no CUTOVER_TEST_MISSING_DB/);
+    expect(failed.steps.map((step) => step.step).filter((step) => step.startsWith('set-weight') || step === 'deploy-canary')).toEqual([]);
+  });
 });
