@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { insertService, listServices, type ServiceRow } from '../../db/repositories/services.ts';
-import { serviceDefinitionSchema } from '../../services/definition.ts';
+import { findService, insertService, listServices, updateService, type ServiceRow } from '../../db/repositories/services.ts';
+import { serviceDefinitionSchema, type ServiceDefinition } from '../../services/definition.ts';
 import { watchService } from '../../targets/registry.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
@@ -17,6 +17,8 @@ const serviceSchema = z
     updated_at: z.string(),
   })
   .openapi('Service');
+
+const nameParam = z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 
 function toServiceBody(row: ServiceRow) {
   return {
@@ -68,7 +70,7 @@ const getServiceRoute = createRoute({
   summary: "A service's definitions, one per environment",
   security: [{ bearer: [] }],
   request: {
-    params: z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) }),
+    params: nameParam,
     query: z.object({ environment: slugSchema.optional() }),
   },
   responses: {
@@ -76,6 +78,34 @@ const getServiceRoute = createRoute({
     ...errorResponses(401, 404, 422),
   },
 });
+
+const updateServiceRoute = createRoute({
+  method: 'put',
+  path: '/{name}',
+  summary: "Replace a service's definition in an environment (releases under way keep the one they started with)",
+  security: [{ bearer: [] }],
+  middleware: [requireRole('operator')] as const,
+  request: {
+    params: nameParam,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.object({ environment: slugSchema, definition: serviceDefinitionSchema }).strict() } },
+    },
+  },
+  responses: {
+    200: { description: 'Updated', content: { 'application/json': { schema: serviceSchema } } },
+    ...errorResponses(400, 401, 403, 404, 409, 422),
+  },
+});
+
+/** Where a service runs is fixed once registered: moving it would leave its colours behind where they are. */
+function placementChange(before: ServiceDefinition, after: ServiceDefinition): string | undefined {
+  if (before.target !== after.target) return `the target cannot change (${before.target} → ${after.target}): register the service under a new name`;
+  if (before.target === 'kubernetes' && after.target === 'kubernetes' && before.namespace !== after.namespace) {
+    return `the namespace cannot change (${before.namespace} → ${after.namespace}): register the service under a new name`;
+  }
+  return undefined;
+}
 
 export function serviceRoutes(deps: ApiDeps) {
   return createRouter()
@@ -86,6 +116,20 @@ export function serviceRoutes(deps: ApiDeps) {
       if (!row) throw ApiError.conflict(`service ${name} already exists in ${environment}`);
       watchService(deps.targets, definition);
       return c.json(toServiceBody(row), 201);
+    })
+    .openapi(updateServiceRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const { environment, definition } = c.req.valid('json');
+      const { workspaceId } = callerOf(c);
+      c.set('audit', { action: 'service.update', target: `service/${environment}/${name}` });
+      const existing = await findService(deps.db, workspaceId, environment, name);
+      if (!existing) throw ApiError.notFound(`service ${name} in ${environment}`);
+      const moved = placementChange(serviceDefinitionSchema.parse(existing.definition), definition);
+      if (moved) throw ApiError.conflict(moved);
+      const row = await updateService(deps.db, { workspaceId, name, environment, definition });
+      if (!row) throw ApiError.notFound(`service ${name} in ${environment}`);
+      watchService(deps.targets, definition);
+      return c.json(toServiceBody(row), 200);
     })
     .openapi(listServicesRoute, async (c) => {
       const rows = await listServices(deps.db, callerOf(c).workspaceId, c.req.valid('query'));

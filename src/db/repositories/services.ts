@@ -31,3 +31,16 @@ export async function listServices(db: Executor, workspaceId: string, filter: { 
     .where(and(...conditions))
     .orderBy(asc(services.name), asc(services.environment));
 }
+
+/** Replaces a definition; undefined when the service is not registered in that environment. */
+export async function updateService(
+  db: Executor,
+  input: { workspaceId: string; environment: string; name: string; definition: Record<string, unknown> },
+): Promise<ServiceRow | undefined> {
+  const [row] = await db
+    .update(services)
+    .set({ definition: input.definition, updatedAt: new Date() })
+    .where(and(eq(services.workspaceId, input.workspaceId), eq(services.environment, input.environment), eq(services.name, input.name)))
+    .returning();
+  return row;
+}
