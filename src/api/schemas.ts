@@ -14,3 +14,6 @@ export const versionSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'letters, digits, ".", "_", "+" and "-"');
 
 export const idParamSchema = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+/** A service's name in the path: `/services/{name}/…`. */
+export const serviceNameParamSchema = z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) });

@@ -13,10 +13,9 @@ import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
-import { slugSchema } from '../schemas.ts';
+import { serviceNameParamSchema, slugSchema } from '../schemas.ts';
 import { deploymentSchema, toDeploymentBody } from '../serializers/deployments.ts';
 
-const nameParam = z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 const switchResultSchema = z
   .object({ switched: z.boolean(), from: z.enum(colors).nullable(), to: z.enum(colors), reason: z.string().optional() })
   .openapi('SwitchResult');
@@ -28,7 +27,7 @@ const switchRoute = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireRole('operator')] as const,
   request: {
-    params: nameParam,
+    params: serviceNameParamSchema,
     body: {
       required: true,
       content: {
@@ -51,7 +50,7 @@ const rollbackRoute = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireRole('operator')] as const,
   request: {
-    params: nameParam,
+    params: serviceNameParamSchema,
     body: { required: true, content: { 'application/json': { schema: z.object({ environment: slugSchema }).strict() } } },
   },
   responses: {
@@ -70,7 +69,7 @@ const historyRoute = createRoute({
   summary: "A service's releases in an environment, newest first",
   security: [{ bearer: [] }],
   request: {
-    params: nameParam,
+    params: serviceNameParamSchema,
     query: z.object({ environment: slugSchema, limit: z.coerce.number().int().min(1).max(100).default(20) }),
   },
   responses: {
@@ -103,7 +102,7 @@ const environmentsRoute = createRoute({
   path: '/{name}/environments',
   summary: "A service's two colours: version, state, health and share of traffic",
   security: [{ bearer: [] }],
-  request: { params: nameParam, query: z.object({ environment: slugSchema }) },
+  request: { params: serviceNameParamSchema, query: z.object({ environment: slugSchema }) },
   responses: {
     200: {
       description: 'Blue and green',

@@ -12,10 +12,9 @@ import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
-import { slugSchema } from '../schemas.ts';
+import { serviceNameParamSchema, slugSchema } from '../schemas.ts';
 
 const weight = z.number().int().min(0).max(100);
-const nameParam = z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 const trafficSchema = z
   .object({
     provider: z.string(),
@@ -30,7 +29,7 @@ const getTrafficRoute = createRoute({
   path: '/{name}/traffic',
   summary: "A service's traffic split between its colours, read from its traffic provider",
   security: [{ bearer: [] }],
-  request: { params: nameParam, query: z.object({ environment: slugSchema }) },
+  request: { params: serviceNameParamSchema, query: z.object({ environment: slugSchema }) },
   responses: {
     200: { description: 'Weights', content: { 'application/json': { schema: trafficSchema } } },
     ...errorResponses(401, 404, 422, 503),
@@ -44,7 +43,7 @@ const setTrafficRoute = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireRole('operator')] as const,
   request: {
-    params: nameParam,
+    params: serviceNameParamSchema,
     body: {
       required: true,
       content: {

@@ -6,7 +6,7 @@ import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
-import { slugSchema } from '../schemas.ts';
+import { serviceNameParamSchema, slugSchema } from '../schemas.ts';
 
 const serviceSchema = z
   .object({
@@ -17,8 +17,6 @@ const serviceSchema = z
     updated_at: z.string(),
   })
   .openapi('Service');
-
-const nameParam = z.object({ name: slugSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 
 function toServiceBody(row: ServiceRow) {
   return {
@@ -70,7 +68,7 @@ const getServiceRoute = createRoute({
   summary: "A service's definitions, one per environment",
   security: [{ bearer: [] }],
   request: {
-    params: nameParam,
+    params: serviceNameParamSchema,
     query: z.object({ environment: slugSchema.optional() }),
   },
   responses: {
@@ -86,7 +84,7 @@ const updateServiceRoute = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireRole('operator')] as const,
   request: {
-    params: nameParam,
+    params: serviceNameParamSchema,
     body: {
       required: true,
       content: { 'application/json': { schema: z.object({ environment: slugSchema, definition: serviceDefinitionSchema }).strict() } },

@@ -11,8 +11,9 @@ const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const idleUpstreamMs = 4_000;
 
 /** Whether a failed attempt may be sent again: nothing reached the app, or the method is safe to repeat. */
-function mayRetry(request: IncomingMessage, error: NodeJS.ErrnoException): boolean {
-  if (hasBody(request)) return false;
+function mayRetry(request: IncomingMessage, body: boolean, error: NodeJS.ErrnoException): boolean {
+  // A body already streamed into the failed attempt cannot be sent again.
+  if (body) return false;
   if (error.code === 'ECONNREFUSED') return true;
   return idempotent.has(request.method ?? '') && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
 }
@@ -66,11 +67,6 @@ function returnedHeaders(incoming: IncomingMessage, color: Color): string[] {
   }
   headers.push('x-cutover-color', color);
   return headers;
-}
-
-function hasBody(request: IncomingMessage): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function answerError(response: ServerResponse, status: number, code: string, message: string): void {
@@ -202,7 +198,7 @@ export class ServiceProxy {
       finish();
       // A refused connection, or a reused keep-alive connection the app had just closed: sent again once on a
       // fresh connection when that is safe (see mayRetry).
-      if (!response.headersSent && attempt === 0 && mayRetry(request, error)) {
+      if (!response.headersSent && attempt === 0 && mayRetry(request, body, error)) {
         this.forward(request, response, color, attempt + 1);
         return;
       }
