@@ -1,3 +1,4 @@
+import type { Scope } from '../bindings/scope.ts';
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { fillArgs, measure, UnknownArgError } from '../analysis/measure.ts';
@@ -10,7 +11,7 @@ export const analysisFailureTypes = {
   invalid: 'InvalidAnalysis',
 } as const;
 
-export interface MeasureMetricInput {
+export interface MeasureMetricInput extends Scope {
   /** The metric as the analysis defines it; its {{args.<name>}} are filled in here. */
   metric: Metric;
   /** The analysis' arguments. */

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Scope } from '../bindings/scope.ts';
 import { databaseBackupRunner } from '../ops/workloads/database-backup.ts';
 import { kubernetesRunner } from '../ops/workloads/kubernetes.ts';
 import { localRunner } from '../ops/workloads/local.ts';
@@ -7,7 +8,7 @@ import type { ServiceDefinition } from '../services/definition.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
 import { fillCommand } from '../targets/local/command.ts';
 
-export interface HookInput {
+export interface HookInput extends Scope {
   hook: 'backup' | 'migration';
   deploymentId: string;
   service: string;

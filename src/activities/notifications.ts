@@ -1,8 +1,9 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import type { Scope } from '../bindings/scope.ts';
 import type { Logger } from '../logger.ts';
 
 /** What a release tells a webhook: a Slack-compatible body (`text`) plus the facts for other receivers. */
-export interface ReleaseNotification {
+export interface ReleaseNotification extends Scope {
   url: string;
   event: 'started' | 'awaiting_approval' | 'paused' | 'switched' | 'rolled_back' | 'failed' | 'succeeded' | 'aborted';
   service: string;

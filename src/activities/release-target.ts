@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Scope } from '../bindings/scope.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/client.ts';
@@ -13,7 +14,7 @@ import { colors, type Color } from '../workflows/lib/colors.ts';
 const retireSettleMs = 10_000;
 
 /** One service on its target (the definition says which target and where on it). */
-export interface ServiceTarget {
+export interface ServiceTarget extends Scope {
   service: string;
   definition: ServiceDefinition;
 }

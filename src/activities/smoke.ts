@@ -1,18 +1,26 @@
-import type { SmokeCheck } from '../services/definition.ts';
+import type { Scope } from '../bindings/scope.ts';
+import { serviceEndpoints, type ServiceDefinition, type SmokeCheck } from '../services/definition.ts';
 import { runCheck, type CheckResult } from './lib/http-check.ts';
+
+/** A service whose own endpoints a check is sent to. */
+interface CheckedService extends Scope {
+  service: string;
+  definition: ServiceDefinition;
+}
 
 /** Activities that talk HTTP to a service under release. */
 export function createHttpCheckActivities() {
   return {
-    /** Runs every smoke check against the preview endpoint; the caller decides what failures mean. */
-    async runSmokeChecks(input: { baseUrl: string; checks: SmokeCheck[] }): Promise<CheckResult[]> {
+    /** Runs every smoke check against the service's preview endpoint; the caller decides what failures mean. */
+    async runSmokeChecks(input: CheckedService & { checks: SmokeCheck[] }): Promise<CheckResult[]> {
+      const baseUrl = serviceEndpoints(input.service, input.definition).preview;
       const results: CheckResult[] = [];
-      for (const check of input.checks) results.push(await runCheck(input.baseUrl, check));
+      for (const check of input.checks) results.push(await runCheck(baseUrl, check));
       return results;
     },
 
     /** An instant PromQL query; the first sample's value, or null with a reason when there is none. */
-    async queryPrometheus(input: { url: string; query: string }): Promise<{ value: number | null; reason?: string }> {
+    async queryPrometheus(input: Scope & { url: string; query: string }): Promise<{ value: number | null; reason?: string }> {
       try {
         const url = new URL('/api/v1/query', input.url);
         url.searchParams.set('query', input.query);
@@ -27,10 +35,11 @@ export function createHttpCheckActivities() {
       }
     },
 
-    /** One health probe of the stable endpoint during the monitor window. */
-    async probeHealth(input: { url: string; timeoutMs: number }): Promise<{ ok: boolean; status?: number; reason?: string }> {
+    /** One health probe of the service's stable endpoint (a path on it) during the monitor window. */
+    async probeHealth(input: CheckedService & { path: string; timeoutMs: number }): Promise<{ ok: boolean; status?: number; reason?: string }> {
       try {
-        const response = await fetch(input.url, { signal: AbortSignal.timeout(input.timeoutMs) });
+        const url = new URL(input.path, serviceEndpoints(input.service, input.definition).stable);
+        const response = await fetch(url, { signal: AbortSignal.timeout(input.timeoutMs) });
         await response.arrayBuffer();
         return response.ok ? { ok: true, status: response.status } : { ok: false, status: response.status, reason: `status ${response.status}` };
       } catch (error) {

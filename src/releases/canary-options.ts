@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { analysisStepSchema, type Analysis, type AnalysisStep } from '../analysis/types.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
-import { serviceEndpoints } from '../services/definition.ts';
 import type { CanaryInput } from '../workflows/canary.ts';
 import { completeSteps, defaultCanarySteps, type CanaryStep } from '../workflows/lib/canary-steps.ts';
 import type { ReleaseRequest, ReleaseWorkflow } from './start-release.ts';
@@ -67,7 +66,6 @@ export function canaryRelease(request: ReleaseRequest & { image: string }, defin
       version: request.version,
       image: request.image,
       definition: withBackupDefault(definition, request.environment),
-      endpoints: serviceEndpoints(request.service, definition),
       steps,
       timings,
     };

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import type { ServiceDefinition } from '../services/definition.ts';
-import { serviceEndpoints } from '../services/definition.ts';
 import type { BlueGreenInput } from '../workflows/blue-green.ts';
 import type { DryRunInput } from '../workflows/dry-run.ts';
 import { releaseTimings } from '../workflows/lib/release-timings.ts';
@@ -55,7 +54,6 @@ export function blueGreenRelease(
       ...pick(request),
       image: request.image,
       definition: withBackupDefault(definition, request.environment),
-      endpoints: serviceEndpoints(request.service, definition),
       requireApproval: isProduction(request.environment) || options.requireApproval === true,
       timings: releaseTimings(options.timings),
     };

@@ -35,8 +35,6 @@ export interface BlueGreenInput {
   image: string;
   /** The service definition as it was when the release started. */
   definition: ServiceDefinition;
-  /** Base URLs of the preview and stable endpoints. */
-  endpoints: { preview: string; stable: string };
   /** Production releases wait for a person's approval before the switch. */
   requireApproval: boolean;
   timings: ReleaseTimings;
@@ -51,7 +49,7 @@ const http = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', ret
 /** Deploys to the standby colour, tests it, waits for approval, switches, watches and rolls back on its own. */
 export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseState> {
   const { timings } = input;
-  const target = { service: input.service, definition: input.definition };
+  const target = { workspaceId: input.workspaceId, environment: input.environment, service: input.service, definition: input.definition };
   const state: ReleaseState = { step: 'starting', status: 'pending' };
   const reporter = releaseReporter(input, state);
   const { steps, notify, setStatus } = reporter;
@@ -104,7 +102,7 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
     state.step = 'smoke-tests';
     const results = await steps.run(
       'smoke-tests',
-      () => http.runSmokeChecks({ baseUrl: input.endpoints.preview, checks: input.definition.smokeChecks }),
+      () => http.runSmokeChecks({ ...target, checks: input.definition.smokeChecks }),
       (checks) => ({ checks }),
     );
     const failed = results.filter((result) => !result.passed);
@@ -187,9 +185,9 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
       }
       const prometheus = input.definition.prometheus;
       const [probe, pods, metric] = await Promise.all([
-        http.probeHealth({ url: new URL(healthPath, input.endpoints.stable).toString(), timeoutMs: input.definition.healthCheck?.timeoutMs ?? 2_000 }),
+        http.probeHealth({ ...target, path: healthPath, timeoutMs: input.definition.healthCheck?.timeoutMs ?? 2_000 }),
         kube.colorPodHealth({ ...target, color: standby }),
-        prometheus ? http.queryPrometheus({ url: prometheus.url, query: prometheus.query }) : Promise.resolve(undefined),
+        prometheus ? http.queryPrometheus({ ...target, url: prometheus.url, query: prometheus.query }) : Promise.resolve(undefined),
       ]);
       const sample = {
         httpOk: probe.ok,

@@ -1,5 +1,6 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { Scope } from '../bindings/scope.ts';
 import type { Analysis, Measurement, Metric, Verdict } from '../analysis/types.ts';
 import { analysisVerdict, metricVerdict, shouldStop } from './lib/analysis-verdict.ts';
 
@@ -25,7 +26,7 @@ function measurer(metric: Metric) {
  * Measures every metric of an analysis, each `count` times `intervalMs` apart (durable timers), until its
  * verdict is settled; stops early when `interrupted` turns true (a promote or an abort) and reports "running".
  */
-export async function runAnalysis(analysis: Analysis, interrupted: () => boolean): Promise<AnalysisResult> {
+export async function runAnalysis(scope: Scope, analysis: Analysis, interrupted: () => boolean): Promise<AnalysisResult> {
   const metrics: AnalysisResult['metrics'] = {};
   await Promise.all(
     analysis.metrics.map(async (metric) => {
@@ -35,7 +36,7 @@ export async function runAnalysis(analysis: Analysis, interrupted: () => boolean
       const measure = measurer(metric);
       for (let taken = 0; taken < metric.count && !interrupted(); taken += 1) {
         if (taken > 0 && (await condition(interrupted, metric.intervalMs))) break;
-        measurements.push(await measure({ metric, args: analysis.args }));
+        measurements.push(await measure({ ...scope, metric, args: analysis.args }));
         entry.verdict = metricVerdict(metric, measurements);
         if (shouldStop(entry.verdict) || entry.verdict === 'successful') break;
       }

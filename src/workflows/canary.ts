@@ -10,8 +10,6 @@ import { retireColorWorkflow } from './retire-color.ts';
 
 export interface CanaryInput extends ReleaseIdentity {
   image: string;
-  /** Base URLs of the preview (the canary alone) and stable endpoints. */
-  endpoints: { preview: string; stable: string };
   /** What to do, in order; always ends with all traffic on the canary. */
   steps: CanaryStep[];
   timings: {
@@ -37,7 +35,7 @@ const http = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', ret
  */
 export async function canaryWorkflow(input: CanaryInput): Promise<ReleaseState> {
   const { timings } = input;
-  const target = { service: input.service, definition: input.definition };
+  const target = { workspaceId: input.workspaceId, environment: input.environment, service: input.service, definition: input.definition };
   const state: ReleaseState = { step: 'starting', status: 'pending', stepIndex: 0, stepCount: input.steps.length, analyses: [] };
   const reporter = releaseReporter(input, state);
   const { steps, setStatus } = reporter;
@@ -74,7 +72,7 @@ export async function canaryWorkflow(input: CanaryInput): Promise<ReleaseState> 
     }
     if (input.definition.smokeChecks.length > 0) {
       state.step = 'smoke-tests';
-      const results = await steps.run('smoke-tests', () => http.runSmokeChecks({ baseUrl: input.endpoints.preview, checks: input.definition.smokeChecks }), (checks) => ({ checks }));
+      const results = await steps.run('smoke-tests', () => http.runSmokeChecks({ ...target, checks: input.definition.smokeChecks }), (checks) => ({ checks }));
       const failed = results.filter((result) => !result.passed);
       if (failed.length > 0) return end('failed', `smoke checks failed: ${failed.map((r) => `${r.name} (${r.reason})`).join('; ')}`, stable, canary);
     }
@@ -105,7 +103,7 @@ export async function canaryWorkflow(input: CanaryInput): Promise<ReleaseState> 
           return promotions > promotedBefore ? 'promoted' : abortRequest ? 'aborted' : 'elapsed';
         }, (ended) => ({ ended }));
       } else {
-        const result = await steps.run(state.step, () => runAnalysis(step.analysis, interrupted), (outcome) => ({ ...outcome }));
+        const result = await steps.run(state.step, () => runAnalysis(target, step.analysis, interrupted), (outcome) => ({ ...outcome }));
         state.analyses?.push({ step: state.step, verdict: result.verdict, dryRun: result.dryRun, metrics: result.metrics });
         if (result.dryRun || result.verdict === 'successful' || result.verdict === 'running') continue;
         const failing = Object.entries(result.metrics).filter(([, metric]) => metric.verdict === result.verdict).map(([name]) => name).join(', ');

@@ -32,8 +32,8 @@ export function releaseReporter(input: ReleaseIdentity, state: ReleaseState) {
   const notify = (event: ReleaseNotification['event'], reason?: string): Promise<unknown> => {
     const url = input.definition.notifications?.webhookUrl;
     if (!url) return Promise.resolve();
-    const { service, environment, version, deploymentId } = input;
-    return notifier.notifyWebhook({ url, event, service, environment, version, deploymentId, reason }).catch(() => undefined);
+    const { workspaceId, service, environment, version, deploymentId } = input;
+    return notifier.notifyWebhook({ url, event, workspaceId, service, environment, version, deploymentId, reason }).catch(() => undefined);
   };
   const setStatus = async (status: DeploymentStatus, reason?: string) => {
     state.status = status;

@@ -1,6 +1,7 @@
 import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { DeploymentStatus } from '../db/schema/deployments.ts';
+import type { Scope } from '../bindings/scope.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import { standbyColor, type Color } from './lib/colors.ts';
 import type { ReleaseState } from './messages.ts';
@@ -29,7 +30,7 @@ export async function guardRelease(state: ReleaseState, reporter: Reporter, rele
 
 /** The colour serving now (null on a first release) and the other one, where the new version goes. */
 export async function resolveColors(
-  target: { service: string; definition: ServiceDefinition },
+  target: Scope & { service: string; definition: ServiceDefinition },
   state: ReleaseState,
   reporter: Reporter,
 ): Promise<{ active: Color | null; standby: Color }> {
@@ -43,11 +44,11 @@ export async function resolveColors(
 /** Deploys the version to a colour at full size, points the preview at it and waits for its rollout (as `step`). */
 export async function deployColorStep(
   step: string,
-  input: { service: string; definition: ServiceDefinition; image: string; version: string; timings: { rolloutTimeoutMs: number; rolloutPollMs: number } },
+  input: Scope & { service: string; definition: ServiceDefinition; image: string; version: string; timings: { rolloutTimeoutMs: number; rolloutPollMs: number } },
   color: Color,
   reporter: Reporter,
 ): Promise<void> {
-  const target = { service: input.service, definition: input.definition };
+  const target = { workspaceId: input.workspaceId, environment: input.environment, service: input.service, definition: input.definition };
   const waitForRollout = proxyActivities<Activities>({
     startToCloseTimeout: input.timings.rolloutTimeoutMs + 60_000,
     heartbeatTimeout: Math.max(30_000, input.timings.rolloutPollMs * 5),
@@ -65,7 +66,7 @@ export async function deployColorStep(
  * image — each a step, before the new version gets any traffic. Returns why the release must stop, if it must.
  */
 export async function runPreSwitchHooks(
-  input: { service: string; definition: ServiceDefinition; deploymentId: string; image: string; timings: { rolloutTimeoutMs: number } },
+  input: Scope & { service: string; definition: ServiceDefinition; deploymentId: string; image: string; timings: { rolloutTimeoutMs: number } },
   state: ReleaseState,
   reporter: Reporter,
 ): Promise<string | undefined> {
@@ -83,7 +84,7 @@ export async function runPreSwitchHooks(
     try {
       outcome = await reporter.steps.run(
         `hook-${hook}`,
-        () => hookRunner.runPreSwitchHook({ hook, service: input.service, definition: input.definition, deploymentId: input.deploymentId, image: input.image }),
+        () => hookRunner.runPreSwitchHook({ hook, workspaceId: input.workspaceId, environment: input.environment, service: input.service, definition: input.definition, deploymentId: input.deploymentId, image: input.image }),
         (result) => ({ exitCode: result.exitCode, lines: result.lines }),
       );
     } catch (error) {

@@ -1,5 +1,6 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { Scope } from '../bindings/scope.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import type { Color } from './lib/colors.ts';
 
@@ -8,7 +9,7 @@ const { colorVersion, retireColor } = proxyActivities<Activities>({
   retry: { maximumAttempts: 10 },
 });
 
-export interface RetireColorInput {
+export interface RetireColorInput extends Scope {
   service: string;
   definition: ServiceDefinition;
   /** The colour that stopped serving. */
@@ -24,7 +25,7 @@ export interface RetireColorInput {
  * traffic again (rolled back) or runs another version (a newer release took it over).
  */
 export async function retireColorWorkflow(input: RetireColorInput): Promise<{ retired: boolean }> {
-  const target = { service: input.service, definition: input.definition, color: input.color };
+  const target = { workspaceId: input.workspaceId, environment: input.environment, service: input.service, definition: input.definition, color: input.color };
   const version = await colorVersion(target);
   if (version === null) return { retired: false };
   await sleep(input.retainMs);

@@ -71,6 +71,8 @@ function measureIn(env: MockActivityEnvironment, input: MeasureMetricInput): Pro
 /** An activity environment of its own per measurement; its logger keeps the expected failures quiet. */
 const environment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 const measure = (input: MeasureMetricInput) => measureIn(environment(), input);
+/** Whose analysis it is: the activity checks its places against that workspace environment's binding. */
+const scope = { workspaceId: '00000000-0000-0000-0000-000000000000', environment: 'staging' };
 
 /** A web metric reading `data.errorRate`, successful under 5 %, failed from 10 %. */
 const errorRate = (url: string) => ({
@@ -96,10 +98,10 @@ describe('measuring a web metric', () => {
     fixture.on('/good', { body: { data: { errorRate: 0.01 } } });
     fixture.on('/bad', { body: { data: { errorRate: 0.2 } } });
     fixture.on('/meh', { body: { data: { errorRate: 0.07 } } });
-    expect(await measure({ metric: errorRate(`${fixture.url}/good`), args: {} })).toMatchObject({ phase: 'successful', value: 0.01 });
-    expect(await measure({ metric: errorRate(`${fixture.url}/bad`), args: {} })).toMatchObject({ phase: 'failed', value: 0.2 });
-    expect(await measure({ metric: errorRate(`${fixture.url}/meh`), args: {} })).toMatchObject({ phase: 'inconclusive', value: 0.07 });
-    const measured = await measure({ metric: errorRate(`${fixture.url}/good`), args: {} });
+    expect(await measure({ ...scope, metric: errorRate(`${fixture.url}/good`), args: {} })).toMatchObject({ phase: 'successful', value: 0.01 });
+    expect(await measure({ ...scope, metric: errorRate(`${fixture.url}/bad`), args: {} })).toMatchObject({ phase: 'failed', value: 0.2 });
+    expect(await measure({ ...scope, metric: errorRate(`${fixture.url}/meh`), args: {} })).toMatchObject({ phase: 'inconclusive', value: 0.07 });
+    const measured = await measure({ ...scope, metric: errorRate(`${fixture.url}/good`), args: {} });
     expect(Date.parse(measured.at)).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -107,7 +109,7 @@ describe('measuring a web metric', () => {
     fixture.on('/missing', { body: { data: {} } });
     fixture.on('/null', { body: { data: { errorRate: null } } });
     for (const path of ['/missing', '/null']) {
-      const measured = await measure({ metric: errorRate(`${fixture.url}${path}`), args: {} });
+      const measured = await measure({ ...scope, metric: errorRate(`${fixture.url}${path}`), args: {} });
       expect(measured).toMatchObject({ phase: 'inconclusive', value: null, message: expect.stringMatching(/^no data: data\.errorRate/) as unknown });
     }
   });
@@ -119,10 +121,10 @@ describe('measuring a web metric', () => {
     const nobody = `http://127.0.0.1:${await freePort()}/metrics`;
     const slow = { ...errorRate(`${fixture.url}/slow`), provider: { ...errorRate('').provider, url: `${fixture.url}/slow`, timeoutMs: 200 } };
 
-    expect(await measure({ metric: errorRate(`${fixture.url}/broken`), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/HTTP 500/) as unknown });
-    expect(await measure({ metric: errorRate(nobody), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/failed: fetch failed: .*ECONNREFUSED/) as unknown });
-    expect(await measure({ metric: slow, args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/timed out after 200 ms/) as unknown });
-    expect(await measure({ metric: errorRate(`${fixture.url}/html`), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/did not answer JSON/) as unknown });
+    expect(await measure({ ...scope, metric: errorRate(`${fixture.url}/broken`), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/HTTP 500/) as unknown });
+    expect(await measure({ ...scope, metric: errorRate(nobody), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/failed: fetch failed: .*ECONNREFUSED/) as unknown });
+    expect(await measure({ ...scope, metric: slow, args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/timed out after 200 ms/) as unknown });
+    expect(await measure({ ...scope, metric: errorRate(`${fixture.url}/html`), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/did not answer JSON/) as unknown });
   });
 
   it('fills {{args.x}} in the URL and headers, and conditions read args.<name> and object fields', async () => {
@@ -135,21 +137,21 @@ describe('measuring a web metric', () => {
       failureCondition: undefined,
     };
     const args = { base: fixture.url, service: 'checkout', token: 's3cret', expected: 'ok' };
-    const measured = await measure({ metric, args });
+    const measured = await measure({ ...scope, metric, args });
     expect(measured).toMatchObject({ phase: 'successful', value: '{"status":"ok","checks":[{"ok":true}]}' });
     const seen = fixture.requests.find((request) => request.url === '/services/checkout/health');
     expect(seen?.headers.authorization).toBe('Bearer s3cret');
   });
 
   it('fails for good (InvalidAnalysis) when the metric names an argument the analysis lacks or is not valid', async () => {
-    const unknownArg = measure({ metric: errorRate('{{args.base}}/metrics'), args: {} });
+    const unknownArg = measure({ ...scope, metric: errorRate('{{args.base}}/metrics'), args: {} });
     await expect(unknownArg).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(unknownArg).rejects.toMatchObject({ type: 'InvalidAnalysis', nonRetryable: true, message: expect.stringMatching(/args\.base/) as unknown });
 
-    const inCondition = measure({ metric: { ...errorRate(`${fixture.url}/good`), successCondition: 'result < double(args.max)' }, args: {} });
+    const inCondition = measure({ ...scope, metric: { ...errorRate(`${fixture.url}/good`), successCondition: 'result < double(args.max)' }, args: {} });
     await expect(inCondition).rejects.toMatchObject({ type: 'InvalidAnalysis', message: expect.stringMatching(/args\.max/) as unknown });
 
-    const badCondition = measure({ metric: { ...errorRate(`${fixture.url}/good`), successCondition: 'result <' }, args: {} });
+    const badCondition = measure({ ...scope, metric: { ...errorRate(`${fixture.url}/good`), successCondition: 'result <' }, args: {} });
     await expect(badCondition).rejects.toMatchObject({
       type: 'InvalidAnalysis',
       nonRetryable: true,
@@ -161,7 +163,7 @@ describe('measuring a web metric', () => {
     fixture.on('/hang', { body: { data: { errorRate: 0 } }, delayMs: 10_000 });
     const env = environment();
     const before = fixture.requests.length;
-    const running = measureIn(env, { metric: { ...errorRate(''), provider: { ...errorRate('').provider, url: `${fixture.url}/hang`, timeoutMs: 30_000 } }, args: {} });
+    const running = measureIn(env, { ...scope, metric: { ...errorRate(''), provider: { ...errorRate('').provider, url: `${fixture.url}/hang`, timeoutMs: 30_000 } }, args: {} });
     await expect.poll(() => fixture.requests.length).toBe(before + 1);
     const started = Date.now();
     env.cancel();
@@ -191,8 +193,8 @@ describe('measuring a Prometheus metric', () => {
   it('judges the first sample of the vector, posting the query with its arguments filled in', async () => {
     prometheus.on('/ok/api/v1/query', { body: vector('0.02', '0.9') });
     prometheus.on('/high/api/v1/query', { body: vector('0.3') });
-    expect(await measure({ metric: metric('ok'), args: { service: 'checkout' } })).toMatchObject({ phase: 'successful', value: 0.02 });
-    expect(await measure({ metric: metric('high'), args: { service: 'checkout' } })).toMatchObject({ phase: 'failed', value: 0.3 });
+    expect(await measure({ ...scope, metric: metric('ok'), args: { service: 'checkout' } })).toMatchObject({ phase: 'successful', value: 0.02 });
+    expect(await measure({ ...scope, metric: metric('high'), args: { service: 'checkout' } })).toMatchObject({ phase: 'failed', value: 0.3 });
 
     const seen = prometheus.requests.find((request) => request.url === '/ok/api/v1/query');
     expect(seen?.method).toBe('POST');
@@ -203,22 +205,22 @@ describe('measuring a Prometheus metric', () => {
     prometheus.on('/empty/api/v1/query', { body: vector() });
     prometheus.on('/nan/api/v1/query', { body: vector('NaN') });
     prometheus.on('/scalar/api/v1/query', { body: { status: 'success', data: { resultType: 'scalar', result: [1_700_000_000, '0.01'] } } });
-    expect(await measure({ metric: metric('empty'), args: { service: 'x' } })).toMatchObject({
+    expect(await measure({ ...scope, metric: metric('empty'), args: { service: 'x' } })).toMatchObject({
       phase: 'inconclusive',
       value: null,
       message: 'no data: the query returned an empty vector',
     });
-    expect(await measure({ metric: metric('nan'), args: { service: 'x' } })).toMatchObject({ phase: 'inconclusive', message: 'no data: the query returned NaN' });
-    expect(await measure({ metric: metric('scalar'), args: { service: 'x' } })).toMatchObject({ phase: 'successful', value: 0.01 });
+    expect(await measure({ ...scope, metric: metric('nan'), args: { service: 'x' } })).toMatchObject({ phase: 'inconclusive', message: 'no data: the query returned NaN' });
+    expect(await measure({ ...scope, metric: metric('scalar'), args: { service: 'x' } })).toMatchObject({ phase: 'successful', value: 0.01 });
   });
 
   it("is an error when Prometheus rejects the query, with Prometheus' reason", async () => {
     prometheus.on('/bad/api/v1/query', { status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error: unexpected end of input' } });
     prometheus.on('/range/api/v1/query', { body: { status: 'success', data: { resultType: 'matrix', result: [] } } });
-    expect(await measure({ metric: metric('bad', 'sum('), args: {} })).toMatchObject({
+    expect(await measure({ ...scope, metric: metric('bad', 'sum('), args: {} })).toMatchObject({
       phase: 'error',
       message: expect.stringMatching(/HTTP 400: parse error: unexpected end of input$/) as unknown,
     });
-    expect(await measure({ metric: metric('range', 'up[5m]'), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/got matrix/) as unknown });
+    expect(await measure({ ...scope, metric: metric('range', 'up[5m]'), args: {} })).toMatchObject({ phase: 'error', message: expect.stringMatching(/got matrix/) as unknown });
   });
 });

@@ -37,7 +37,7 @@ describe('measuring a job metric', () => {
     const env = new MockActivityEnvironment({ activityId: randomUUID() }, { logger: new DefaultLogger('ERROR') });
     let heartbeats = 0;
     env.on('heartbeat', () => (heartbeats += 1));
-    const running: Promise<Measurement> = env.run((input: MeasureMetricInput) => activities.measureMetric(input), { metric, args: { target: 'http://canary' } });
+    const running: Promise<Measurement> = env.run((input: MeasureMetricInput) => activities.measureMetric(input), { workspaceId: randomUUID(), environment: 'staging', metric, args: { target: 'http://canary' } });
     return { env, running, heartbeats: () => heartbeats };
   }
 

@@ -209,7 +209,7 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       const view = await deps.temporal.workflow.execute<typeof inspectServiceWorkflow>('inspectServiceWorkflow', {
         taskQueue: deps.taskQueue,
         workflowId: `inspect/${workspaceId}/${environment}/${name}/${randomUUID()}`,
-        args: [{ service: name, definition: serviceDefinitionSchema.parse(service.definition) }],
+        args: [{ workspaceId, environment, service: name, definition: serviceDefinitionSchema.parse(service.definition) }],
       });
       return c.json(view, 200);
     })
