@@ -1,3 +1,4 @@
+import type { BindingLookup } from '../bindings/policy.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { OpsWorkerOptions } from '../ops/workloads/index.ts';
@@ -14,6 +15,10 @@ import { createHttpCheckActivities } from './smoke.ts';
 export interface ActivityDeps extends TargetDeps {
   db: Database;
   logger: Logger;
+  /** The binding of a workspace environment: activities check every place against it again before they act. */
+  bindings: BindingLookup;
+  /** Ports of the platform itself (Temporal, API, Postgres, supervisor): never a destination of the worker's requests. */
+  platformPorts: number[];
   /** Operations jobs: local commands on or off, the database to back up, Kubernetes Job clients. */
   ops?: OpsWorkerOptions;
 }

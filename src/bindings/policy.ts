@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Scope } from './scope.ts';
 
 // What a workspace environment may touch on a target, as a platform admin grants it. Definitions, ops jobs,
 // hooks and analyses are checked against it when the API accepts them and again in the activity that acts.
@@ -73,3 +74,6 @@ export interface ResolvedBinding {
   target: { id: string; name: string; kind: TargetKind; context?: string | null };
   policy: BindingPolicy;
 }
+
+/** Finds the binding of a workspace environment for a kind of target; undefined when it has none. */
+export type BindingLookup = (scope: Scope, kind: TargetKind) => Promise<ResolvedBinding | undefined>;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { analysisTemplateSchema } from '../analysis/types.ts';
+import { absolutePathSchema, connectionNameSchema } from '../bindings/policy.ts';
 import { kubernetesTrafficSchema, localTrafficSchema } from '../traffic/schema.ts';
 
 const dnsLabel = z
@@ -8,13 +9,22 @@ const dnsLabel = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a DNS label: lower-case letters, digits and "-"');
 
+/**
+ * A path on the service's own endpoint, never a URL: `//host/...` (a network-path reference), a scheme, a
+ * backslash or a NUL would let a check reach somewhere else.
+ */
+export const endpointPathSchema = z
+  .string()
+  .max(1024)
+  .regex(/^\/(?![/\\])[^\\\0]*$/, 'a path on the service\'s own endpoint, starting with a single "/"');
+
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a Kubernetes quantity such as 250m or 512Mi');
 
 const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict();
 
 const httpProbe = z
   .object({
-    path: z.string().startsWith('/').max(512),
+    path: endpointPathSchema,
     port: z.number().int().min(1).max(65535),
     periodSeconds: z.number().int().min(1).max(300).default(10),
   })
@@ -25,7 +35,7 @@ export const smokeCheckSchema = z
   .object({
     name: z.string().min(1).max(100),
     method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-    path: z.string().startsWith('/').max(1024),
+    path: endpointPathSchema,
     expectStatus: z.number().int().min(100).max(599).default(200),
     bodyContains: z.string().max(1024).optional(),
     /** A dotted path into a JSON body (e.g. "status.db") whose value must equal `equals`. */
@@ -51,17 +61,18 @@ const releaseFields = {
   smokeChecks: z.array(smokeCheckSchema).max(50).default([]),
   /** Health of the stable endpoint during the monitor window. */
   healthCheck: z
-    .object({ path: z.string().startsWith('/').max(1024).default('/healthz'), timeoutMs: z.number().int().min(100).max(30_000).default(2_000) })
+    .object({ path: endpointPathSchema.default('/healthz'), timeoutMs: z.number().int().min(100).max(30_000).default(2_000) })
     .strict()
     .optional(),
   /** Run before traffic moves; a failure stops the release. */
   hooks: z
     .object({
-      /** pg_dump of the service's database; the URL comes from an environment variable of the worker. */
+      /** pg_dump of the service's database: a connection the environment's binding grants, by name. */
       backup: z
         .object({
-          databaseUrlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
-          directory: z.string().startsWith('/', 'an absolute path').max(1024),
+          database: connectionNameSchema,
+          /** A folder the binding grants (absolute). */
+          directory: absolutePathSchema,
           keep: z.number().int().min(1).max(1000).default(7),
           /** Whether it runs; when unset, on in production (`production`/`prod`) and off elsewhere. */
           enabled: z.boolean().optional(),
@@ -123,7 +134,7 @@ export const localDefinitionSchema = z
         /** The program and its arguments; ${image}, ${version}, ${color} and ${port} are filled in per colour. */
         command: z.array(z.string().min(1).max(1024)).min(1).max(50).default(['node', '${image}']),
         /** Working directory of the processes (absolute); default: the worker's. */
-        cwd: z.string().startsWith('/', 'an absolute path').max(1024).optional(),
+        cwd: absolutePathSchema.optional(),
         /** Where the proxy listens: the public port, and the preview port that reaches the standby colour. */
         host: z.enum(['127.0.0.1', '0.0.0.0', '::1', '::']).default('127.0.0.1'),
         port,
@@ -132,7 +143,7 @@ export const localDefinitionSchema = z
         colorPorts: z.object({ blue: port, green: port }).strict(),
         readiness: z
           .object({
-            path: z.string().startsWith('/').max(1024).default('/healthz'),
+            path: endpointPathSchema.default('/healthz'),
             intervalMs: z.number().int().min(100).max(60_000).default(1_000),
             timeoutMs: z.number().int().min(100).max(30_000).default(1_000),
           })
