@@ -1,8 +1,10 @@
 // Production entry point of the worker: config -> deps -> activities; stops cleanly on SIGINT/SIGTERM.
+import { platformPorts } from './src/bindings/platform-ports.ts';
 import { loadConfig } from './src/config.ts';
 import { databaseOptionsFromConfig, openDatabase } from './src/db/client.ts';
 import { createLogger } from './src/logger.ts';
 import { connectTemporalWorker } from './src/temporal/connection.ts';
+import { resolvePayloadKeys } from './src/temporal/payload-keys.ts';
 import { installTemporalRuntime } from './src/temporal/runtime.ts';
 import { createWorker } from './src/temporal/worker.ts';
 import { watchSupervisor } from './src/targets/local/watchdog.ts';
@@ -19,8 +21,10 @@ const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
+  payloadKeys: resolvePayloadKeys(config, logger),
   ops: { databaseUrl: config.DATABASE_URL, localCommands: config.CUTOVER_LOCAL_COMMANDS },
   localTarget: config.localTarget,
+  platformPorts: platformPorts(config),
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,4 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { checkWorkload, workloadTargetKind } from '../bindings/check.ts';
+import { enforce, requireBinding } from '../bindings/enforce.ts';
+import type { BindingLookup, ResolvedBinding } from '../bindings/policy.ts';
 import type { Database } from '../db/client.ts';
 import { findOpsJob } from '../db/repositories/ops-jobs.ts';
 import { beginRun, finishRun, markRunAttempt } from '../db/repositories/ops-job-runs.ts';
@@ -12,6 +15,8 @@ import { createWorkloadRegistry, runWorkload, WorkloadError, type OpsWorkerOptio
 export interface OpsRunPlan {
   runId: string;
   jobName: string;
+  /** The job's environment: its binding says what the workload may touch. */
+  environment: string;
   workload: Workload;
   /** Per attempt. */
   timeoutMs: number;
@@ -20,6 +25,7 @@ export interface OpsRunPlan {
 
 export interface RunWorkloadInput {
   workspaceId: string;
+  environment: string;
   runId: string;
   jobName: string;
   workload: Workload;
@@ -37,7 +43,7 @@ export const workloadFailureTypes = {
 } as const;
 
 /** Activities of operations jobs: the run record in Postgres and the workload itself. */
-export function createOpsJobActivities(deps: { db: Database; logger: Logger; ops?: OpsWorkerOptions }) {
+export function createOpsJobActivities(deps: { db: Database; logger: Logger; bindings: BindingLookup; ops?: OpsWorkerOptions }) {
   const registry = createWorkloadRegistry(deps);
   return {
     /** Marks the run of this workflow as running (creating it for scheduled runs); null when the job is gone. */
@@ -54,7 +60,7 @@ export function createOpsJobActivities(deps: { db: Database; logger: Logger; ops
           nonRetryable: true,
         });
       }
-      return { runId: run.id, jobName: job.name, workload: parsed.data, timeoutMs: job.timeoutMs, retry: job.retry };
+      return { runId: run.id, jobName: job.name, environment: job.environment, workload: parsed.data, timeoutMs: job.timeoutMs, retry: job.retry };
     },
 
     /**
@@ -66,6 +72,16 @@ export function createOpsJobActivities(deps: { db: Database; logger: Logger; ops
       const attempt = context.info.attempt;
       await markRunAttempt(deps.db, input.workspaceId, input.runId, attempt);
       const sink = new LogSink(deps.db, { workspaceId: input.workspaceId, runId: input.runId, attempt }, deps.logger);
+      // Checked again here: the job was checked when it was saved, but its binding may have narrowed since.
+      let binding: ResolvedBinding;
+      try {
+        binding = await requireBinding(deps.bindings, input, workloadTargetKind(input.workload));
+        enforce(checkWorkload(input.workload, binding));
+      } catch (error) {
+        sink.push('stderr', error instanceof Error ? error.message : String(error));
+        await sink.close();
+        throw error;
+      }
       const timeout = AbortSignal.timeout(input.timeoutMs);
       const signal = AbortSignal.any([context.cancellationSignal, timeout]);
       // Heartbeats carry cancellation to the activity; keep them going even while a runner waits quietly.
@@ -79,6 +95,7 @@ export function createOpsJobActivities(deps: { db: Database; logger: Logger; ops
           onLine: (stream, line) => sink.push(stream, line),
           signal,
           heartbeat: () => context.heartbeat({ lines: sink.count }),
+          binding,
         });
         await sink.close();
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;

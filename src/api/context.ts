@@ -18,6 +18,8 @@ export interface ApiDeps {
    * emergency action must not wait for a worker). Made on first use.
    */
   targets: TargetDeps;
+  /** The platform's own ports (API, Temporal, Postgres, supervisor): no definition may send the worker there. */
+  platformPorts?: number[];
 }
 
 /** The authenticated caller. */
@@ -25,6 +27,8 @@ export interface Caller {
   tokenId: string;
   tokenName: string;
   role: Role;
+  /** Above every workspace role: registers targets and binds them to workspace environments. */
+  platformAdmin: boolean;
   workspaceId: string;
   workspaceName: string;
 }

@@ -1,10 +1,12 @@
 // Production entry point of the API: config -> database -> Temporal client -> app.
+import { platformPorts } from '../bindings/platform-ports.ts';
 import { bootstrapAdmin } from '../bootstrap.ts';
 import { loadConfig } from '../config.ts';
 import { databaseOptionsFromConfig, openDatabase } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { createTargetDeps } from '../targets/deps.ts';
 import { connectTemporalClient } from '../temporal/connection.ts';
+import { resolvePayloadKeys } from '../temporal/payload-keys.ts';
 import { createApp } from './create-app.ts';
 import { serveApp } from './serve.ts';
 
@@ -13,7 +15,7 @@ const logger = createLogger(config, { component: 'api' });
 const database = await openDatabase(databaseOptionsFromConfig(config));
 await database.migrate();
 await bootstrapAdmin(database.db, { adminToken: config.CUTOVER_ADMIN_TOKEN, createIfMissing: false });
-const temporal = await connectTemporalClient(config);
+const temporal = await connectTemporalClient(config, resolvePayloadKeys(config, logger));
 const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
 const app = createApp({
   targets,
@@ -22,6 +24,7 @@ const app = createApp({
   logger,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   temporalUiUrl: config.temporalUiUrl,
+  platformPorts: platformPorts(config),
 });
 const server = await serveApp(app, { port: config.PORT, hostname: config.HOST });
 logger.info({ port: server.port, host: config.HOST }, 'api listening');

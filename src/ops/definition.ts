@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { overlapPolicies, type StoredRetryPolicy } from '../db/schema/index.ts';
 import { parseCron } from './cron.ts';
+import { absolutePathSchema, connectionNameSchema } from '../bindings/policy.ts';
 
 /**
  * What an operations job runs, as the API takes it and the database stores it (snake_case JSON).
@@ -24,7 +25,7 @@ export const localWorkloadSchema = z
     type: z.literal('local'),
     command,
     env: env.optional(),
-    cwd: z.string().min(1).max(1024).optional(),
+    cwd: absolutePathSchema.optional(),
   })
   .strict();
 
@@ -40,11 +41,13 @@ export const kubernetesWorkloadSchema = z
   })
   .strict();
 
-/** Built in: pg_dump of Cutover's database into a folder on the worker, keeping the newest `keep` dumps. */
+/** Built in: pg_dump of a database the job's binding grants, into a granted folder on the worker, keeping the newest `keep` dumps. */
 export const databaseBackupWorkloadSchema = z
   .object({
     type: z.literal('database-backup'),
-    directory: z.string().min(1).max(1024).startsWith('/', 'an absolute path'),
+    /** A database connection the binding grants, by name. */
+    database: connectionNameSchema,
+    directory: absolutePathSchema,
     keep: z.number().int().min(1).max(1000).default(7),
   })
   .strict();

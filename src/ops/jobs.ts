@@ -37,6 +37,8 @@ export interface NewJobRequest {
   workspaceId: string;
   workspaceName: string;
   createdBy: string;
+  /** The environment whose binding the workload is checked against. */
+  environment: string;
   name: string;
   description: string;
   cron: string;
@@ -67,6 +69,7 @@ export async function createJob(deps: OpsDeps, request: NewJobRequest): Promise<
         id,
         scheduleId,
         workspaceId: request.workspaceId,
+        environment: request.environment,
         name: request.name,
         description: request.description,
         cron: request.cron,

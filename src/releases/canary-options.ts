@@ -52,6 +52,11 @@ export function canaryProblem(definition: ServiceDefinition, options: CanaryOpti
   return undefined;
 }
 
+/** The analyses a canary's steps write out themselves (templates are the definition's, checked with it). */
+export function inlineAnalyses(options: CanaryOptions): Analysis[] {
+  return (options.steps ?? []).flatMap((step) => ('analysis' in step && !('template' in step.analysis) ? [step.analysis] : []));
+}
+
 export function canaryRelease(request: ReleaseRequest & { image: string }, definition: ServiceDefinition, options: CanaryOptions): ReleaseWorkflow {
   return (deploymentId) => {
     const { pauseMs, ...timings } = options.timings;

@@ -57,6 +57,7 @@ export async function opsJobWorkflow(input: OpsJobInput): Promise<OpsJobResult> 
   try {
     const { exitCode } = await runOpsWorkload({
       ...ref,
+      environment: plan.environment,
       jobName: plan.jobName,
       workload: plan.workload,
       timeoutMs: plan.timeoutMs,

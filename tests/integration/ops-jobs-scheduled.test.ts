@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deployments } from '../../src/db/schema/index.ts';
+import { bindTestWorkspace, testPolicy } from '../support/bindings.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 // Runs the Schedule starts on its own (cron, backfill), pausing, and the built-in jobs.
@@ -18,6 +19,8 @@ let backupDir: string;
 beforeAll(async () => {
   harness = await startHarness({ ops: { databaseUrl: inject('databaseUrl') } });
   workspace = await createTestWorkspace(harness.db, 'sched');
+  // The backup test dumps this run's database: granted on purpose, as a platform admin would.
+  await bindTestWorkspace(harness.db, workspace.id, 'local', { ...testPolicy.local, databases: { platform: { platform: true } } });
   backupDir = await mkdtemp(path.join(tmpdir(), 'cutover-backup-'));
 });
 afterAll(async () => {
@@ -161,7 +164,7 @@ describe('built-in jobs', () => {
   });
 
   it('dumps the database with pg_dump and keeps the newest N dumps', async () => {
-    const job = await createJob({ workload: { type: 'database-backup', directory: backupDir, keep: 2 } });
+    const job = await createJob({ workload: { type: 'database-backup', database: 'platform', directory: backupDir, keep: 2 } });
     const results = [];
     for (let index = 0; index < 3; index++) results.push(await runOnce(job.id));
     expect(results.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);

@@ -212,7 +212,7 @@ describe('pre-switch hooks', () => {
     try {
       await registerService('hooked', 'staging', {
         hooks: {
-          backup: { databaseUrlEnv: 'CUTOVER_TEST_HOOK_DB', directory, keep: 2, enabled: true },
+          backup: { database: 'hook-db', directory, keep: 2, enabled: true },
           migration: { command: ['./migrate', 'up'] },
         },
       });
@@ -230,7 +230,7 @@ describe('pre-switch hooks', () => {
 
   it('stops the release before any traffic moves when the backup cannot run', async () => {
     await registerService('unbacked', 'staging', {
-      hooks: { backup: { databaseUrlEnv: 'CUTOVER_TEST_MISSING_DB', directory: '/tmp/cutover-never', enabled: true } },
+      hooks: { backup: { database: 'missing-db', directory: '/tmp/cutover-never', enabled: true } },
     });
     const done = await until((await release('unbacked', '1.0.0')).id);
     expect(done.status).toBe('failed');
@@ -240,7 +240,7 @@ describe('pre-switch hooks', () => {
 
   it('leaves the backup out outside production unless it is turned on', async () => {
     await registerService('unforced', 'staging', {
-      hooks: { backup: { databaseUrlEnv: 'CUTOVER_TEST_MISSING_DB', directory: '/tmp/cutover-never' } },
+      hooks: { backup: { database: 'missing-db', directory: '/tmp/cutover-never' } },
     });
     const done = await until((await release('unforced', '1.0.0')).id);
     expect(done.status).toBe('succeeded');

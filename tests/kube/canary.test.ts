@@ -85,7 +85,7 @@ describe('canary releases on Kubernetes through a Gateway API HTTPRoute', () => 
 
     await registerService('unbacked-canary', 'staging', {
       ...gateway,
-      hooks: { backup: { databaseUrlEnv: 'CUTOVER_TEST_MISSING_DB', directory: '/tmp/cutover-never', enabled: true } },
+      hooks: { backup: { database: 'missing-db', directory: '/tmp/cutover-never', enabled: true } },
     });
     const failed = await until((await startCanary('unbacked-canary', '1.0.0', [{ setWeight: 50 }])).id);
     expect(failed.status).toBe('failed');

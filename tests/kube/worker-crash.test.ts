@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKubeClients, type KubeClients } from '../../src/targets/kubernetes/client.ts';
 import type { blueGreenWorkflow } from '../../src/workflows/blue-green.ts';
 import { startFixtureApp, type FixtureApp } from '../support/fixture-app.ts';
+import { bindNamespaces } from '../support/bindings.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 import { spawnWorker } from '../support/spawn-worker.ts';
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
   // This harness has no worker of its own: the API starts releases on a queue only the child process polls.
   harness = await startHarness({ worker: false });
   workspace = await createTestWorkspace(harness.db, 'crash');
+  await bindNamespaces(harness.db, workspace.id, [namespace]);
   endpoint = await startFixtureApp();
 });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { bindNamespaces } from './bindings.ts';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createKubeClients, type KubeClients } from '../../src/targets/kubernetes/client.ts';
 import { startFixtureApp, type FixtureApp } from './fixture-app.ts';
@@ -46,6 +47,7 @@ export function useReleaseFixture(prefix: string) {
     await ctx.kube.core.createNamespace({ body: { metadata: { name: ctx.namespace } } });
     ctx.harness = await startHarness({ kube: () => ctx.kube });
     ctx.workspace = await createTestWorkspace(ctx.harness.db, prefix);
+    await bindNamespaces(ctx.harness.db, ctx.workspace.id, [ctx.namespace]);
     ctx.preview = await startFixtureApp();
     ctx.stable = await startFixtureApp();
   });

@@ -1,3 +1,4 @@
+import { bindingPolicySchema } from '../../src/bindings/policy.ts';
 import { describe, expect, it } from 'vitest';
 import { databaseBackupRunner, dumpFileName } from '../../src/ops/workloads/database-backup.ts';
 import { buildJob, jobObjectName, jobState } from '../../src/ops/workloads/kubernetes.ts';
@@ -62,11 +63,26 @@ describe('runners that cannot run here', () => {
     await expect(localRunner({ enabled: false }).run({ type: 'local', command: ['true'] }, context)).rejects.toThrow(/local commands/);
   });
 
-  it('refuses a backup without a Postgres URL', async () => {
+  it('refuses a backup that no binding grants', async () => {
     const { context } = collect(new AbortController().signal);
     await expect(
-      databaseBackupRunner({}).run({ type: 'database-backup', directory: '/tmp/x', keep: 1 }, context),
-    ).rejects.toThrow(/DATABASE_URL/);
+      databaseBackupRunner({}).run({ type: 'database-backup', database: 'platform', directory: '/tmp/x', keep: 1 }, context),
+    ).rejects.toThrow(/binding/);
+  });
+
+  it('refuses a backup of the platform database when it is the embedded one', async () => {
+    const { context } = collect(new AbortController().signal);
+    const binding = {
+      id: 'b',
+      workspaceId: 'w',
+      environment: '*',
+      target: { id: 't', name: 'local', kind: 'local' as const },
+      policy: bindingPolicySchema.parse({ databases: { platform: { platform: true }, orders: { urlEnv: 'NO_SUCH_ORDERS_DB' } } }),
+    };
+    const runner = databaseBackupRunner({ env: {} });
+    await expect(runner.run({ type: 'database-backup', database: 'platform', directory: '/tmp/x', keep: 1 }, { ...context, binding })).rejects.toThrow(/embedded/);
+    await expect(runner.run({ type: 'database-backup', database: 'orders', directory: '/tmp/x', keep: 1 }, { ...context, binding })).rejects.toThrow(/NO_SUCH_ORDERS_DB/);
+    await expect(runner.run({ type: 'database-backup', database: 'billing', directory: '/tmp/x', keep: 1 }, { ...context, binding })).rejects.toThrow(/no database connection named billing/);
   });
 });
 

@@ -20,7 +20,7 @@ function inputFor(environment: string, backup: Record<string, unknown>): BlueGre
     namespace: 'shop',
     image: 'web:1',
     ports: [{ port: 80 }],
-    hooks: { backup: { databaseUrlEnv: 'WEB_DB', directory: '/backups', ...backup } },
+    hooks: { backup: { database: 'web-db', directory: '/backups', ...backup } },
   });
   const started = blueGreenRelease(request(environment), definition, blueGreenOptionsSchema.parse({}))('deployment-1');
   return started.args[0] as BlueGreenInput;

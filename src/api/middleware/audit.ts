@@ -2,6 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Database } from '../../db/client.ts';
 import { insertAuditEntry } from '../../db/repositories/audit.ts';
 import type { AppEnv } from '../context.ts';
+import { ApiError } from '../errors.ts';
 
 const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -15,6 +16,8 @@ export function auditMutations(db: Database) {
     if (readOnly.has(c.req.method)) return;
     const caller = c.get('caller');
     const note = c.get('audit');
+    // A refusal records why (its code and details: the fields and rules, never the values sent).
+    const refusal = c.error instanceof ApiError ? { code: c.error.code, ...(c.error.details === undefined ? {} : { details: c.error.details }) } : undefined;
     try {
       await insertAuditEntry(db, {
         workspaceId: caller?.workspaceId ?? null,
@@ -25,7 +28,7 @@ export function auditMutations(db: Database) {
         requestId: c.get('requestId'),
         outcome: c.res.status < 400 ? 'success' : 'failure',
         statusCode: c.res.status,
-        details: note?.details,
+        details: refusal ? { ...note?.details, refusal } : note?.details,
       });
     } catch (error) {
       // The request already happened; losing its audit row must be loud.

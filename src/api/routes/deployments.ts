@@ -3,9 +3,10 @@ import { findDeployment, listDeployments, listDeploymentEvents, type Deployment 
 import { deploymentStatuses } from '../../db/schema/index.ts';
 import { findService } from '../../db/repositories/services.ts';
 import { startRelease, type ReleaseWorkflow } from '../../releases/start-release.ts';
-import { canaryOptionsSchema, canaryProblem, canaryRelease } from '../../releases/canary-options.ts';
+import { canaryOptionsSchema, canaryProblem, canaryRelease, inlineAnalyses } from '../../releases/canary-options.ts';
 import { blueGreenOptionsSchema, blueGreenRelease, dryRunRelease } from '../../releases/strategies.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
+import { assertReleaseAllowed } from '../boundary.ts';
 import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
@@ -142,6 +143,9 @@ export async function startRequestedRelease(
       const problem = canaryProblem(definition, canaryOptions);
       if (problem?.status === 409) throw ApiError.conflict(problem.message);
       if (problem) throw new ApiError(422, 'validation_failed', 'request json failed validation', [{ path: problem.path, message: problem.message }]);
+    }
+    await assertReleaseAllowed(deps, caller, { environment: input.environment, definition, image, analyses: canaryOptions ? inlineAnalyses(canaryOptions) : [] });
+    if (canaryOptions) {
       workflow = canaryRelease({ ...request, image }, definition, canaryOptions);
     } else {
       workflow = blueGreenRelease({ ...request, image }, definition, blueGreenOptions!);

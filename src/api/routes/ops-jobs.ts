@@ -2,11 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { findOpsJob, listOpsJobs, type OpsJob } from '../../db/repositories/ops-jobs.ts';
 import { jobNameSchema, policySchema, scheduleSchema, workloadSchema } from '../../ops/definition.ts';
 import { createJob, deleteJob, InvalidScheduleError, updateJob } from '../../ops/jobs.ts';
+import { assertWorkloadAllowed } from '../boundary.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
-import { idParamSchema } from '../schemas.ts';
+import { idParamSchema, slugSchema } from '../schemas.ts';
 import { opsJobSchema, opsJobSummarySchema, toJobBody, toJobSummary } from '../serializers/ops-jobs.ts';
 import { opsJobActionRoutes } from './ops-job-actions.ts';
 import { opsJobRunRoutes } from './ops-job-runs.ts';
@@ -15,6 +16,8 @@ import { invalidSchedule, json, loadJobViews, opsDeps, security } from './ops-jo
 const createJobBody = z
   .object({
     name: jobNameSchema,
+    /** The workspace environment whose binding says what the workload may touch. */
+    environment: slugSchema.default('ops'),
     description: z.string().max(1000).default(''),
     schedule: scheduleSchema,
     policy: policySchema.partial().optional(),
@@ -98,12 +101,14 @@ function jobRoutes(deps: ApiDeps) {
       const input = c.req.valid('json');
       const caller = callerOf(c);
       c.set('audit', { action: 'ops_job.create', target: `ops-job-name/${input.name}` });
+      await assertWorkloadAllowed(deps, caller, input.environment, input.workload);
       let job: OpsJob | undefined;
       try {
         job = await createJob(opsDeps(deps), {
           workspaceId: caller.workspaceId,
           workspaceName: caller.workspaceName,
           createdBy: caller.tokenName,
+          environment: input.environment,
           name: input.name,
           description: input.description,
           cron: input.schedule.cron,

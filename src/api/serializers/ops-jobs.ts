@@ -29,6 +29,7 @@ export const opsJobSummarySchema = z
   .object({
     id: z.uuid(),
     name: z.string(),
+    environment: z.string(),
     description: z.string(),
     schedule: scheduleBodySchema,
     status: z.enum(jobStatuses),
@@ -105,6 +106,7 @@ export function toJobSummary(view: JobView, now = new Date()): z.infer<typeof op
   return {
     id: job.id,
     name: job.name,
+    environment: job.environment,
     description: job.description,
     schedule: { cron: job.cron, time_zone: job.timeZone },
     status,

@@ -8,6 +8,7 @@ export interface NewOpsJob {
   /** Chosen by the caller, so the Schedule id can be derived before the row is written. */
   id: string;
   workspaceId: string;
+  environment: string;
   name: string;
   description: string;
   cron: string;

@@ -35,12 +35,12 @@ export async function findActiveToken(
 /** Creates a token and returns its plaintext once; only the hash is stored. */
 export async function createApiToken(
   db: Executor,
-  input: { workspaceId: string; name: string; role: Role; token?: string },
+  input: { workspaceId: string; name: string; role: Role; platformAdmin?: boolean; token?: string },
 ): Promise<{ row: ApiToken; plaintext: string }> {
   const plaintext = input.token ?? generateApiToken();
   const [row] = await db
     .insert(apiTokens)
-    .values({ workspaceId: input.workspaceId, name: input.name, role: input.role, tokenHash: hashApiToken(plaintext) })
+    .values({ workspaceId: input.workspaceId, name: input.name, role: input.role, platformAdmin: input.platformAdmin ?? false, tokenHash: hashApiToken(plaintext) })
     .returning();
   if (!row) throw new Error(`failed to create token ${input.name}`);
   return { row, plaintext };
@@ -62,4 +62,12 @@ export async function revokeApiToken(db: Executor, workspaceId: string, tokenId:
 
 export async function countApiTokens(db: Executor, workspaceId: string): Promise<number> {
   return db.$count(apiTokens, eq(apiTokens.workspaceId, workspaceId));
+}
+
+export async function findWorkspaceById(db: Executor, id: string): Promise<Workspace | undefined> {
+  const [row] = await db
+    .select()
+    .from(workspaces)
+    .where(and(eq(workspaces.id, id), isNull(workspaces.deletedAt)));
+  return row;
 }

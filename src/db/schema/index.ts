@@ -3,3 +3,4 @@ export * from './services.ts';
 export * from './deployments.ts';
 export * from './audit.ts';
 export * from './ops-jobs.ts';
+export * from './bindings.ts';

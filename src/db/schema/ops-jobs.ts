@@ -40,6 +40,8 @@ export const opsJobs = pgTable(
     workspaceId: uuid()
       .notNull()
       .references(() => workspaces.id),
+    // The workspace environment whose binding says what the job may touch.
+    environment: text().notNull().default('ops'),
     name: text().notNull(),
     description: text().notNull().default(''),
     // Five cron fields, evaluated by Temporal (day-of-month AND day-of-week).

@@ -1,4 +1,4 @@
-import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './columns.ts';
 
 export const roles = ['viewer', 'operator', 'admin'] as const;
@@ -26,6 +26,8 @@ export const apiTokens = pgTable(
       .references(() => workspaces.id),
     name: text().notNull(),
     role: roleEnum().notNull(),
+    // Above every workspace role: registers targets and binds them to workspace environments.
+    platformAdmin: boolean().notNull().default(false),
     // SHA-256 of the token; the token itself is shown once and never stored.
     tokenHash: text().notNull(),
     lastUsedAt: timestamp({ withTimezone: true }),

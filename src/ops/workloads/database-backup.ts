@@ -1,5 +1,6 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { DatabaseGrantError, grantedDatabaseUrl } from '../../bindings/databases.ts';
 import { baseEnvironment, runProcess } from './process.ts';
 import { WorkloadError, type WorkloadRunner } from './types.ts';
 
@@ -14,18 +15,23 @@ export function dumpFileName(at: Date, runId: string): string {
 }
 
 /**
- * Built in: pg_dump (custom format) of Cutover's Postgres database into a folder on the worker, then deletes
- * all but the newest `keep` dumps. The dump is written under a temporary name and renamed when complete,
- * so a failed dump never replaces a good one.
+ * Built in: pg_dump (custom format) of a database connection the run's binding grants into a folder on the
+ * worker, then deletes all but the newest `keep` dumps. The dump is written under a temporary name and renamed
+ * when complete, so a failed dump never replaces a good one.
  */
-export function databaseBackupRunner(deps: { databaseUrl?: string; now?: () => Date }): WorkloadRunner<'database-backup'> {
+export function databaseBackupRunner(deps: { platformDatabaseUrl?: string; env?: NodeJS.ProcessEnv; now?: () => Date }): WorkloadRunner<'database-backup'> {
   return {
     type: 'database-backup',
     async run(workload, context) {
-      if (!deps.databaseUrl) {
-        throw new WorkloadError('database backups need a Postgres server (DATABASE_URL); the embedded database has none');
+      if (!context.binding) throw new WorkloadError('a database backup runs only under a binding that grants its database');
+      let databaseUrl: string;
+      try {
+        databaseUrl = grantedDatabaseUrl(context.binding, workload.database, { platformDatabaseUrl: deps.platformDatabaseUrl, env: deps.env ?? process.env });
+      } catch (error) {
+        if (error instanceof DatabaseGrantError) throw new WorkloadError(error.message);
+        throw error;
       }
-      const url = new URL(deps.databaseUrl);
+      const url = new URL(databaseUrl);
       // The password goes through the environment, not the command line that `ps` shows.
       const password = decodeURIComponent(url.password);
       url.password = '';

@@ -11,8 +11,10 @@ import type { WorkloadContext, WorkloadResult, WorkloadRunner } from './types.ts
 export interface OpsWorkerOptions {
   /** Whether `local` workloads may run on this worker (default true: the single-machine setup). */
   localCommands?: boolean;
-  /** Postgres URL that database-backup dumps; unset (embedded database) makes backups fail with a reason. */
+  /** The platform's own Postgres URL, dumped only where a binding grants it on purpose (`{ platform: true }`). */
   databaseUrl?: string;
+  /** Where granted connection URLs are read (default: the worker's environment). */
+  env?: NodeJS.ProcessEnv;
   /** Clients for Kubernetes Job workloads; default: the kubeconfig chain ($KUBECONFIG, ~/.kube/config, in-cluster). */
   kube?: () => JobClients;
 }
@@ -26,7 +28,7 @@ export function createWorkloadRegistry(deps: { db: Database; ops?: OpsWorkerOpti
   return {
     local: localRunner({ enabled: deps.ops?.localCommands ?? true }),
     kubernetes: kubernetesRunner({ clients: kube }),
-    'database-backup': databaseBackupRunner({ databaseUrl: deps.ops?.databaseUrl }),
+    'database-backup': databaseBackupRunner({ platformDatabaseUrl: deps.ops?.databaseUrl, env: deps.ops?.env }),
     'cleanup-deployments': cleanupDeploymentsRunner({ db: deps.db }),
   };
 }

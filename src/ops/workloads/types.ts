@@ -1,9 +1,12 @@
+import type { ResolvedBinding } from '../../bindings/policy.ts';
 import type { LogStream } from '../../db/schema/index.ts';
 import type { Workload, WorkloadType } from '../definition.ts';
 
 /** What a workload runner gets for one attempt. */
 export interface WorkloadContext {
   workspaceId: string;
+  /** The workspace environment it runs for, where known: Kubernetes Jobs are labelled with it. */
+  environment?: string;
   runId: string;
   /** The job's name, used to name what the workload creates (a Kubernetes Job, a dump file). */
   jobName: string;
@@ -15,6 +18,8 @@ export interface WorkloadContext {
   signal: AbortSignal;
   /** Tells Temporal the attempt is alive (runners call it while waiting on something slow). */
   heartbeat(): void;
+  /** The binding the workload was checked against; it also grants what the workload uses (a database's URL). */
+  binding?: ResolvedBinding;
 }
 
 /** How an attempt ended when it ran to the end (an exit code of 0 is success). */

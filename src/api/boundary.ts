@@ -1,0 +1,62 @@
+import type { Analysis } from '../analysis/types.ts';
+import { checkAnalysis, checkDefinition, checkWorkload, imageAllowed, noBinding, workloadTargetKind, type Violation } from '../bindings/check.ts';
+import type { ResolvedBinding, TargetKind } from '../bindings/policy.ts';
+import { urlCheckFor } from '../bindings/url-check.ts';
+import { findBinding } from '../db/repositories/bindings.ts';
+import type { Workload } from '../ops/definition.ts';
+import type { ServiceDefinition } from '../services/definition.ts';
+import type { ApiDeps, Caller } from './context.ts';
+import { ApiError } from './errors.ts';
+
+// The API side of the tenant boundary: what a request names is checked against the binding of the caller's
+// workspace environment before anything is written or started. A refusal is 403 `outside_binding` naming each
+// field and rule in its details, which the request's audit row records too.
+
+type BoundaryDeps = Pick<ApiDeps, 'db' | 'platformPorts'>;
+
+/** Refuses the request when anything is outside the binding. */
+function refuseIfAny(violations: Violation[]): void {
+  if (violations.length === 0) return;
+  const first = violations[0]!;
+  const more = violations.length > 1 ? ` (and ${violations.length - 1} more in details)` : '';
+  throw new ApiError(403, 'outside_binding', `${first.path}: ${first.message}${more}`, violations);
+}
+
+async function bindingOrRefuse(deps: BoundaryDeps, caller: Caller, environment: string, kind: TargetKind): Promise<ResolvedBinding> {
+  const binding = await findBinding(deps.db, { workspaceId: caller.workspaceId, environment }, kind);
+  if (!binding) refuseIfAny([noBinding(kind, environment)]);
+  return binding!;
+}
+
+/** A service definition (POST/PUT /services), with its analysis templates and URLs. */
+export async function assertDefinitionAllowed(deps: BoundaryDeps, caller: Caller, environment: string, definition: ServiceDefinition): Promise<void> {
+  const binding = await bindingOrRefuse(deps, caller, environment, definition.target);
+  const kubernetes = definition.target === 'kubernetes' ? binding : await findBinding(deps.db, { workspaceId: caller.workspaceId, environment }, 'kubernetes');
+  refuseIfAny(checkDefinition(definition, binding, { urlCheck: urlCheckFor(binding, deps.platformPorts ?? []), kubernetes }));
+}
+
+/**
+ * A release (POST /deployments): the stored definition again (the binding may have narrowed since it was
+ * saved), the image it runs and a canary's own analyses.
+ */
+export async function assertReleaseAllowed(
+  deps: BoundaryDeps,
+  caller: Caller,
+  request: { environment: string; definition: ServiceDefinition; image: string; analyses: Analysis[] },
+): Promise<void> {
+  const binding = await bindingOrRefuse(deps, caller, request.environment, request.definition.target);
+  const kubernetes = request.definition.target === 'kubernetes' ? binding : await findBinding(deps.db, { workspaceId: caller.workspaceId, environment: request.environment }, 'kubernetes');
+  const urlCheck = urlCheckFor(binding, deps.platformPorts ?? []);
+  const violations = checkDefinition(request.definition, binding, { urlCheck, kubernetes, at: 'service.definition' });
+  if (request.definition.target === 'kubernetes' && !imageAllowed(request.image, binding.policy.imagePrefixes)) {
+    violations.push({ path: 'image', rule: 'image-not-allowed', message: `image ${request.image} does not start with an image prefix the binding allows` });
+  }
+  request.analyses.forEach((analysis, index) => violations.push(...checkAnalysis(`options.steps.analysis.${index}`, analysis, { kubernetes }, urlCheck)));
+  refuseIfAny(violations);
+}
+
+/** An operations job's workload (POST /ops/jobs). */
+export async function assertWorkloadAllowed(deps: BoundaryDeps, caller: Caller, environment: string, workload: Workload): Promise<void> {
+  const binding = await bindingOrRefuse(deps, caller, environment, workloadTargetKind(workload));
+  refuseIfAny(checkWorkload(workload, binding));
+}
