@@ -6,13 +6,19 @@ import type { TargetKind } from '../../src/bindings/policy.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The test run's targets (one database per run, shared by its files). */
-export async function testTarget(db: Database, kind: TargetKind): Promise<Target> {
-  const name = kind === 'local' ? 'local' : 'kubernetes';
+/** A target of the test run by name (one database per run, shared by its files), registered on first use. */
+export async function testTarget(db: Database, kind: TargetKind, name: string = kind): Promise<Target> {
   const target = (await createTarget(db, { name, kind })) ?? (await findTargetByName(db, name));
   if (!target) throw new Error(`no ${name} target`);
   return target;
 }
+
+/**
+ * The Kubernetes target a test workspace is bound to: one of its own, since a namespace belongs to one binding
+ * per target and tests without a cluster reuse names such as `shop`. Tests of two workspaces on one cluster
+ * bind both to one target (`bindTestWorkspace(..., { target })`).
+ */
+export const ownKubeTarget = (workspaceId: string) => `k8s-${workspaceId.slice(0, 8)}`;
 
 /**
  * What a test workspace may touch unless a test says otherwise: every environment (`*`) may run local commands
@@ -22,6 +28,8 @@ export async function testTarget(db: Database, kind: TargetKind): Promise<Target
 export const testPolicy = {
   local: { localCommands: true, localPorts: { from: 1024, to: 65535 }, directories: [repoRoot, '/tmp'], imagePrefixes: ['*'], egress: { hosts: [], cidrs: ['127.0.0.0/8'] } },
   kubernetes: {
+    // Names the integration tests use without a cluster; real-cluster tests bind their own (bindNamespaces).
+    namespaces: ['shop', 'ops'],
     serviceAccounts: ['default'],
     imagePrefixes: ['*'],
     directories: ['/tmp'],
@@ -31,20 +39,25 @@ export const testPolicy = {
   },
 } satisfies Record<TargetKind, Partial<BindingPolicy>>;
 
-/** Binds a workspace environment (default: all of them) to a target with a policy (default: `testPolicy`). */
+/**
+ * Binds a workspace environment (default: all of them) to a target (default: `local`, or the workspace's own
+ * Kubernetes target) with a policy (default: `testPolicy`).
+ */
 export async function bindTestWorkspace(
   db: Database,
   workspaceId: string,
   kind: TargetKind,
   policy: Partial<BindingPolicy> = testPolicy[kind],
-  environment = anyEnvironment,
+  options: { environment?: string; target?: string } = {},
 ): Promise<void> {
-  await putBinding(db, { workspaceId, environment, target: await testTarget(db, kind), policy: bindingPolicySchema.parse(policy), createdBy: 'test' });
+  const target = await testTarget(db, kind, options.target ?? (kind === 'local' ? 'local' : ownKubeTarget(workspaceId)));
+  await putBinding(db, { workspaceId, environment: options.environment ?? anyEnvironment, target, policy: bindingPolicySchema.parse(policy), createdBy: 'test' });
 }
 
-/** Adds namespaces to a workspace environment's Kubernetes binding. */
+/** Adds namespaces to a workspace environment's Kubernetes binding (on the target it has). */
 export async function bindNamespaces(db: Database, workspaceId: string, namespaces: string[], environment = anyEnvironment): Promise<void> {
   const current = await findBinding(db, { workspaceId, environment }, 'kubernetes');
   const policy = current?.policy ?? bindingPolicySchema.parse(testPolicy.kubernetes);
-  await bindTestWorkspace(db, workspaceId, 'kubernetes', { ...policy, namespaces: [...new Set([...policy.namespaces, ...namespaces])] }, environment);
+  const merged = { ...policy, namespaces: [...new Set([...policy.namespaces, ...namespaces])] };
+  await bindTestWorkspace(db, workspaceId, 'kubernetes', merged, { environment, target: current?.target.name });
 }
