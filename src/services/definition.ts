@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { analysisTemplateSchema } from '../analysis/types.ts';
 import { absolutePathSchema, connectionNameSchema } from '../bindings/policy.ts';
 import { kubernetesTrafficSchema, localTrafficSchema } from '../traffic/schema.ts';
+import { MASKED } from './mask.ts';
 
 const dnsLabel = z
   .string()
@@ -53,11 +54,21 @@ export type SmokeCheck = z.infer<typeof smokeCheckSchema>;
 
 const port = z.number().int().min(1).max(65535);
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+/**
+ * Names of `env` entries whose values are secrets: masked as `********` in every API answer, and kept as
+ * stored when a PUT sends `********` back. The values stay in `env`, so nothing that reads `env` changes.
+ */
+const secretNames = z.array(z.string().min(1).max(256)).max(200).default([]);
+
 /** What every target shares: the release's checks, hooks, notifications and endpoints. */
 const releaseFields = {
   /** The default image (Kubernetes) or artifact (local: substituted for ${image} in the command). */
   image: z.string().min(1).max(512),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).default({}),
+  env: z.record(envName, z.string()).default({}),
+  /** Which `env` values are secrets (each must be a key of `env`). */
+  secretEnv: secretNames,
   smokeChecks: z.array(smokeCheckSchema).max(50).default([]),
   /** Health of the stable endpoint during the monitor window. */
   healthCheck: z
@@ -81,14 +92,25 @@ const releaseFields = {
         .optional(),
       /** A command with the release's image, e.g. database migrations: a Kubernetes Job, or a local process. */
       migration: z
-        .object({ command: z.array(z.string().min(1)).min(1).max(50), env: z.record(z.string(), z.string()).default({}) })
+        .object({
+          command: z.array(z.string().min(1)).min(1).max(50),
+          env: z.record(z.string(), z.string()).default({}),
+          /** Which of this hook's `env` values are secrets, as `secretEnv` is for the service's. */
+          secretEnv: secretNames,
+        })
         .strict()
         .optional(),
     })
     .strict()
     .optional(),
   /** A Slack-compatible webhook told about each release's progress. */
-  notifications: z.object({ webhookUrl: z.url() }).strict().optional(),
+  notifications: z
+    .object({
+      /** A secret (its path often is the credential): answers show `********`, and a PUT may send that back to keep it. */
+      webhookUrl: z.union([z.url(), z.literal(MASKED)]),
+    })
+    .strict()
+    .optional(),
   /** A PromQL query checked on every monitor tick; a value past the threshold counts as a failed check. */
   prometheus: z
     .object({
@@ -170,9 +192,27 @@ export const localDefinitionSchema = z
 export const serviceDefinitionSchema = z
   .preprocess(
     (value) => (value && typeof value === 'object' && !Array.isArray(value) && !('target' in value) ? { ...value, target: 'kubernetes' } : value),
-    z.discriminatedUnion('target', [kubernetesDefinitionSchema, localDefinitionSchema]),
+    z.discriminatedUnion('target', [kubernetesDefinitionSchema, localDefinitionSchema]).superRefine((definition, ctx) => {
+      for (const issue of secretNameIssues(definition)) ctx.addIssue({ code: 'custom', ...issue });
+    }),
   )
   .openapi('ServiceDefinition');
+
+/** A name in a `secretEnv` list must be a key of the `env` beside it: a typo would leave the real value unmasked. */
+function secretNameIssues(definition: {
+  env: Record<string, string>;
+  secretEnv: string[];
+  hooks?: { migration?: { env: Record<string, string>; secretEnv: string[] } };
+}): Array<{ path: Array<string | number>; message: string }> {
+  const lists = [{ at: [] as string[], env: definition.env, names: definition.secretEnv }];
+  const migration = definition.hooks?.migration;
+  if (migration) lists.push({ at: ['hooks', 'migration'], env: migration.env, names: migration.secretEnv });
+  return lists.flatMap(({ at, env, names }) =>
+    names.flatMap((name, index) =>
+      Object.hasOwn(env, name) ? [] : [{ path: [...at, 'secretEnv', index], message: `"${name}" is not a key of ${[...at, 'env'].join('.')}` }],
+    ),
+  );
+}
 
 export type ServiceDefinition = z.infer<typeof serviceDefinitionSchema>;
 export type KubernetesServiceDefinition = z.infer<typeof kubernetesDefinitionSchema>;

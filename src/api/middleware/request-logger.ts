@@ -10,6 +10,7 @@ export function requestLogger(logger: Logger) {
     c.set('logger', child);
     c.header('x-request-id', c.get('requestId'));
     await next();
+    // The path only, never the query string: a client may put a token or a signed URL's secret there.
     child.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
       'request',

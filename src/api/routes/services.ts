@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { findService, insertService, listServices, updateService, type ServiceRow } from '../../db/repositories/services.ts';
 import { serviceDefinitionSchema, type ServiceDefinition } from '../../services/definition.ts';
+import { keepMaskedSecrets, maskDefinition } from '../../services/mask.ts';
 import { watchService } from '../../targets/registry.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
@@ -18,11 +19,12 @@ const serviceSchema = z
   })
   .openapi('Service');
 
+/** Every role reads a definition with its secrets masked; operators write them, nobody reads them back. */
 function toServiceBody(row: ServiceRow) {
   return {
     name: row.name,
     environment: row.environment,
-    definition: serviceDefinitionSchema.parse(row.definition),
+    definition: maskDefinition(serviceDefinitionSchema.parse(row.definition)),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -96,6 +98,20 @@ const updateServiceRoute = createRoute({
   },
 });
 
+/** The definition to store: `********` sent back keeps the stored secret; one with nothing to keep is a 422. */
+function withKeptSecrets(incoming: ServiceDefinition, stored: ServiceDefinition | undefined): ServiceDefinition {
+  const { definition, problems } = keepMaskedSecrets(incoming, stored);
+  if (problems.length > 0) {
+    throw new ApiError(
+      422,
+      'validation_failed',
+      'request json failed validation',
+      problems.map((problem) => ({ path: `json.definition.${problem.path}`, message: problem.message })),
+    );
+  }
+  return definition;
+}
+
 /** Where a service runs is fixed once registered: moving it would leave its colours behind where they are. */
 function placementChange(before: ServiceDefinition, after: ServiceDefinition): string | undefined {
   if (before.target !== after.target) return `the target cannot change (${before.target} → ${after.target}): register the service under a new name`;
@@ -108,8 +124,9 @@ function placementChange(before: ServiceDefinition, after: ServiceDefinition): s
 export function serviceRoutes(deps: ApiDeps) {
   return createRouter()
     .openapi(createServiceRoute, async (c) => {
-      const { name, environment, definition } = c.req.valid('json');
+      const { name, environment, definition: sent } = c.req.valid('json');
       c.set('audit', { action: 'service.create', target: `service/${environment}/${name}` });
+      const definition = withKeptSecrets(sent, undefined);
       const row = await insertService(deps.db, { workspaceId: callerOf(c).workspaceId, name, environment, definition });
       if (!row) throw ApiError.conflict(`service ${name} already exists in ${environment}`);
       watchService(deps.targets, definition);
@@ -117,12 +134,14 @@ export function serviceRoutes(deps: ApiDeps) {
     })
     .openapi(updateServiceRoute, async (c) => {
       const { name } = c.req.valid('param');
-      const { environment, definition } = c.req.valid('json');
+      const { environment, definition: sent } = c.req.valid('json');
       const { workspaceId } = callerOf(c);
       c.set('audit', { action: 'service.update', target: `service/${environment}/${name}` });
       const existing = await findService(deps.db, workspaceId, environment, name);
       if (!existing) throw ApiError.notFound(`service ${name} in ${environment}`);
-      const moved = placementChange(serviceDefinitionSchema.parse(existing.definition), definition);
+      const stored = serviceDefinitionSchema.parse(existing.definition);
+      const definition = withKeptSecrets(sent, stored);
+      const moved = placementChange(stored, definition);
       if (moved) throw ApiError.conflict(moved);
       const row = await updateService(deps.db, { workspaceId, name, environment, definition });
       if (!row) throw ApiError.notFound(`service ${name} in ${environment}`);

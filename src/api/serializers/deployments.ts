@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Deployment, DeploymentEvent } from '../../db/repositories/deployments.ts';
 import { deploymentStatuses, eventStatuses } from '../../db/schema/index.ts';
+import { maskText, maskTextDeep } from '../../services/mask.ts';
 
 export const deploymentSchema = z
   .object({
@@ -41,6 +42,8 @@ export function webUiUrl(base: string, namespace: string, workflowId: string, ru
   return runId ? `${workflow}/${encodeURIComponent(runId)}/history` : workflow;
 }
 
+// Options are not in a deployment's body; reasons, messages and details are error text that may quote a URL with
+// credentials or a failed query's parameters, so they are masked like definitions are.
 export function toDeploymentBody(row: Deployment, ui: { base: string; namespace: string }): z.infer<typeof deploymentSchema> {
   return {
     id: row.id,
@@ -50,7 +53,7 @@ export function toDeploymentBody(row: Deployment, ui: { base: string; namespace:
     image: row.image,
     strategy: row.strategy,
     status: row.status,
-    reason: row.reason,
+    reason: row.reason === null ? null : maskText(row.reason),
     created_by: row.createdBy,
     created_at: row.createdAt.toISOString(),
     started_at: iso(row.startedAt),
@@ -64,8 +67,8 @@ export function toStepBody(event: DeploymentEvent): z.infer<typeof deploymentSte
   return {
     step: event.step,
     status: event.status,
-    message: event.message,
-    details: event.details,
+    message: event.message === null ? null : maskText(event.message),
+    details: event.details === null ? null : maskTextDeep(event.details),
     started_at: iso(event.startedAt),
     ended_at: iso(event.endedAt),
     duration_ms: event.startedAt && event.endedAt ? event.endedAt.getTime() - event.startedAt.getTime() : null,
