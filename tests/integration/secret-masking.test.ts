@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findService } from '../../src/db/repositories/services.ts';
 import type { Role } from '../../src/db/schema/index.ts';
 import type { ServiceDefinition } from '../../src/services/definition.ts';
+import { bindTestWorkspace, testPolicy } from '../support/bindings.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 // Secret-bearing fields of a service definition are write-only: no answer any role can get carries them, and a
@@ -13,6 +14,8 @@ let workspace: TestWorkspace;
 beforeAll(async () => {
   harness = await startHarness();
   workspace = await createTestWorkspace(harness.db, 'mask');
+  // The definitions' URLs (webhook, Prometheus, analyses) are on hosts the binding lets the worker reach.
+  await bindTestWorkspace(harness.db, workspace.id, 'kubernetes', { ...testPolicy.kubernetes, egress: { hosts: ['*.example.test'], cidrs: [] } });
 });
 afterAll(() => harness?.close());
 
