@@ -1,0 +1,198 @@
+import { harmlessDefinition, harmlessJob, type Fixtures } from './authorization-fixtures.ts';
+
+/**
+ * Who may call what: one row per operation of the OpenAPI document, keyed `METHOD /full/path` as the document
+ * names it (path templates included), with the servers' prefix. tests/integration/authorization.test.ts turns
+ * every row into: no token, an unknown or a revoked token (by each security scheme the operation declares) and a
+ * token by a scheme it does not declare → 401; each role below `role` → 403; `role` and above → `ok`; and, for a
+ * path that names a resource, another workspace's admin → 404. An operation without a row, or a row without an
+ * operation, fails that suite. A new route is one line here.
+ */
+
+/** The roles a caller may hold, lowest first; `platform-admin` is above every workspace role. */
+export const workspaceRoles = ['viewer', 'operator', 'admin'] as const;
+export const callerRoles = [...workspaceRoles, 'platform-admin'] as const;
+export type CallerRole = (typeof callerRoles)[number];
+/** Least role that may call an operation; `public`: no token needed. */
+export type MinimumRole = CallerRole | 'public';
+
+/** What an allowed caller sends: enough to pass validation and name a resource of its own workspace. */
+export interface MatrixRequest {
+  /** One value per `{param}` of the path. */
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as application/x-www-form-urlencoded instead. */
+  form?: Record<string, string>;
+}
+
+export interface MatrixRow {
+  role: MinimumRole;
+  /**
+   * Built anew for every call (denied ones too), so a route that consumes its resource gets one of its own.
+   * Omitted: no params, no query, no body.
+   */
+  request?: (fx: Fixtures) => MatrixRequest | Promise<MatrixRequest>;
+  /** The statuses an allowed caller may get: never 401/403, never 422 (validation passed), never 404 for a path that names a resource. */
+  ok: number[];
+  /** A platform resource (targets, bindings), not a workspace's: no cross-workspace check. */
+  platformScoped?: boolean;
+}
+
+const service = async (fx: Fixtures) => {
+  const { name, environment } = await fx.busyService();
+  return { params: { name }, environment };
+};
+const deployment = async (fx: Fixtures) => ({ params: { id: await fx.finishedDeployment() } });
+const job = async (fx: Fixtures) => ({ params: { id: await fx.opsJob() } });
+const decision = { approver: 'authorization-matrix', confirm: 'not-the-service' };
+const binding = async (fx: Fixtures) => ({ params: { id: await fx.binding() } });
+
+export const authorizationMatrix: Record<string, MatrixRow> = {
+  // Platform admins: targets and bindings of every workspace.
+  'GET /api/v1/admin/targets': { role: 'platform-admin', ok: [200] },
+  'POST /api/v1/admin/targets': {
+    role: 'platform-admin',
+    request: (fx) => ({ body: { name: fx.unique('authz-target'), kind: 'local', description: 'authorization matrix' } }),
+    ok: [201],
+  },
+  'GET /api/v1/admin/bindings': { role: 'platform-admin', ok: [200] },
+  // A binding of an environment of its own, granting nothing.
+  'PUT /api/v1/admin/bindings': {
+    role: 'platform-admin',
+    request: async (fx) => ({
+      body: { workspace_id: fx.workspace.id, environment: fx.unique('authz-env'), target: (await fx.target()).name, policy: {} },
+    }),
+    ok: [200],
+  },
+  'GET /api/v1/admin/bindings/{id}': { role: 'platform-admin', request: binding, ok: [200], platformScoped: true },
+  'DELETE /api/v1/admin/bindings/{id}': {
+    role: 'platform-admin',
+    request: async (fx) => ({ params: { id: await fx.freshBinding() } }),
+    ok: [204],
+    platformScoped: true,
+  },
+  'GET /api/v1/bindings': { role: 'viewer', ok: [200] },
+
+  // The Temporal codec server: any live token, by bearer or by the codec cookie. The session form is public
+  // (it checks the token it is given itself).
+  'POST /api/v1/codec/decode': { role: 'viewer', request: () => ({ body: { payloads: [] } }), ok: [200] },
+  'POST /api/v1/codec/encode': { role: 'viewer', request: () => ({ body: { payloads: [] } }), ok: [200] },
+  'GET /api/v1/codec/session': { role: 'public', ok: [200] },
+  'POST /api/v1/codec/session': { role: 'public', request: (fx) => ({ form: { token: fx.workspace.tokens.viewer } }), ok: [303] },
+  'POST /api/v1/codec/session/forget': { role: 'public', ok: [303] },
+
+  // Creating a workspace is a platform action, but any workspace admin may do it today (see the report).
+  'POST /api/v1/workspaces': { role: 'admin', request: (fx) => ({ body: { name: fx.unique('authz-ws') } }), ok: [201] },
+
+  'GET /api/v1/tokens': { role: 'admin', ok: [200] },
+  'POST /api/v1/tokens': { role: 'admin', request: (fx) => ({ body: { name: fx.unique('authz'), role: 'viewer' } }), ok: [201] },
+  'DELETE /api/v1/tokens/{id}': { role: 'admin', request: async (fx) => ({ params: { id: await fx.freshToken() } }), ok: [204] },
+
+  'GET /api/v1/services': { role: 'viewer', ok: [200] },
+  'POST /api/v1/services': {
+    role: 'operator',
+    request: (fx) => ({ body: { name: fx.unique('authz-new'), environment: 'dev', definition: harmlessDefinition } }),
+    ok: [201],
+  },
+  'GET /api/v1/services/{name}': { role: 'viewer', request: service, ok: [200] },
+  'PUT /api/v1/services/{name}': {
+    role: 'operator',
+    request: async (fx) => {
+      const { params, environment } = await service(fx);
+      return { params, body: { environment, definition: harmlessDefinition } };
+    },
+    ok: [200],
+  },
+  // The busy service's release in progress answers the traffic moves with 409 before any target is touched.
+  'POST /api/v1/services/{name}/switch': {
+    role: 'operator',
+    request: async (fx) => {
+      const { params, environment } = await service(fx);
+      return { params, body: { environment, to: 'blue', confirm: params.name } };
+    },
+    ok: [409],
+  },
+  'POST /api/v1/services/{name}/rollback': {
+    role: 'operator',
+    request: async (fx) => {
+      const { params, environment } = await service(fx);
+      return { params, body: { environment } };
+    },
+    ok: [409],
+  },
+  'POST /api/v1/services/{name}/traffic': {
+    role: 'operator',
+    request: async (fx) => {
+      const { params, environment } = await service(fx);
+      return { params, body: { environment, blue: 100, green: 0 } };
+    },
+    ok: [409],
+  },
+  // Reads of the target: this suite has no cluster, so the provider is unreachable once the service is found.
+  'GET /api/v1/services/{name}/traffic': { role: 'viewer', request: withEnvironment(service), ok: [200, 503] },
+  // 500 today: the inspect workflow fails without a cluster and the route does not map that to 503 (reported).
+  'GET /api/v1/services/{name}/environments': { role: 'viewer', request: withEnvironment(service), ok: [200, 500, 503] },
+  'GET /api/v1/services/{name}/history': { role: 'viewer', request: withEnvironment(service), ok: [200] },
+
+  'GET /api/v1/deployments': { role: 'viewer', ok: [200] },
+  'POST /api/v1/deployments': {
+    role: 'operator',
+    request: (fx) => ({ body: { service: fx.unique('authz-dry'), environment: 'dev', version: '1.0.0', strategy: 'dry-run' } }),
+    ok: [201],
+  },
+  'GET /api/v1/deployments/{id}': { role: 'viewer', request: deployment, ok: [200] },
+  'GET /api/v1/deployments/{id}/events': { role: 'viewer', request: deployment, ok: [200] },
+  // A dry run has no manual controls (409), and a succeeded one is not retried (409): nothing is sent anywhere.
+  'POST /api/v1/deployments/{id}/approve': { role: 'operator', request: withBody(deployment, decision), ok: [409] },
+  'POST /api/v1/deployments/{id}/reject': { role: 'operator', request: withBody(deployment, decision), ok: [409] },
+  'POST /api/v1/deployments/{id}/abort': { role: 'operator', request: withBody(deployment, {}), ok: [409] },
+  'POST /api/v1/deployments/{id}/rollback': { role: 'operator', request: withBody(deployment, {}), ok: [409] },
+  'POST /api/v1/deployments/{id}/promote': { role: 'operator', request: withBody(deployment, {}), ok: [409] },
+  'POST /api/v1/deployments/{id}/retry': { role: 'operator', request: deployment, ok: [409] },
+
+  'GET /api/v1/audit': { role: 'admin', ok: [200] },
+
+  'GET /api/v1/ops/jobs': { role: 'viewer', ok: [200] },
+  'POST /api/v1/ops/jobs': { role: 'operator', request: (fx) => ({ body: harmlessJob(fx.unique('authz-job')) }), ok: [201] },
+  'GET /api/v1/ops/jobs/{id}': { role: 'viewer', request: job, ok: [200] },
+  'PATCH /api/v1/ops/jobs/{id}': { role: 'operator', request: withBody(job, { description: 'checked by the authorization matrix' }), ok: [200] },
+  'DELETE /api/v1/ops/jobs/{id}': { role: 'operator', request: async (fx) => ({ params: { id: await fx.freshOpsJob() } }), ok: [204] },
+  'POST /api/v1/ops/jobs/{id}/trigger': {
+    role: 'operator',
+    request: async (fx) => ({ params: { id: await fx.freshOpsJob() }, body: { confirm: true } }),
+    ok: [202],
+  },
+  'POST /api/v1/ops/jobs/{id}/pause': { role: 'operator', request: job, ok: [200] },
+  'POST /api/v1/ops/jobs/{id}/unpause': { role: 'operator', request: job, ok: [200] },
+  // One run time (1 January 2020, midnight UTC) of a job that changes nothing.
+  'POST /api/v1/ops/jobs/{id}/backfill': {
+    role: 'operator',
+    request: withBody(job, { from: '2020-01-01T00:00:00Z', to: '2020-01-01T00:00:01Z' }),
+    ok: [202],
+  },
+  'GET /api/v1/ops/jobs/{id}/runs': { role: 'viewer', request: job, ok: [200] },
+  'GET /api/v1/ops/jobs/{id}/runs/{run_id}/logs': {
+    role: 'viewer',
+    request: async (fx) => {
+      const { jobId, runId } = await fx.opsRun();
+      return { params: { id: jobId, run_id: runId } };
+    },
+    ok: [200],
+  },
+};
+
+function withBody(
+  request: (fx: Fixtures) => Promise<MatrixRequest>,
+  body: unknown,
+): (fx: Fixtures) => Promise<MatrixRequest> {
+  return async (fx) => ({ ...(await request(fx)), body });
+}
+
+function withEnvironment(request: typeof service): (fx: Fixtures) => Promise<MatrixRequest> {
+  return async (fx) => {
+    const { params, environment } = await request(fx);
+    return { params, query: { environment } };
+  };
+}
