@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { fillArgs, measure, UnknownArgError } from '../analysis/measure.ts';
 import { metricSchema, type Measurement, type Metric } from '../analysis/types.ts';
+import { checkMetricProvider } from '../bindings/check.ts';
+import { enforce, requireBinding } from '../bindings/enforce.ts';
+import { egressRulesFor, type EgressRules } from '../security/egress.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
+import { egressRulesOf, type EgressDeps } from './lib/egress-binding.ts';
 
 /** Failure types the canary workflow reads back. */
 export const analysisFailureTypes = {
@@ -19,7 +23,7 @@ export interface MeasureMetricInput extends Scope {
 }
 
 /** The measuring side of canary analysis; the workflow spaces the measurements and folds them into a verdict. */
-export function createAnalysisActivities(deps: { kube: () => KubeClients; jobPollMs?: number }) {
+export function createAnalysisActivities(deps: EgressDeps & { kube: () => KubeClients; jobPollMs?: number }) {
   return {
     /**
      * Takes one measurement of a metric. A provider that cannot be read gives `phase: 'error'` rather than a
@@ -29,9 +33,11 @@ export function createAnalysisActivities(deps: { kube: () => KubeClients; jobPol
     async measureMetric(input: MeasureMetricInput): Promise<Measurement> {
       const context = Context.current();
       const metric = filledMetric(input);
+      const egress = await boundaryOf(deps, input, metric);
       const info = context.info;
       const measurement = await measure(metric, input.args, {
         metricName: metric.name,
+        egress,
         signal: context.cancellationSignal,
         heartbeat: () => context.heartbeat(),
         kube: deps.kube,
@@ -63,6 +69,18 @@ function filledMetric(input: MeasureMetricInput): Metric {
     if (!(error instanceof UnknownArgError)) throw error;
     throw ApplicationFailure.create({ type: analysisFailureTypes.invalid, message: error.message, nonRetryable: true, cause: error });
   }
+}
+
+/**
+ * Checks the filled-in metric against the scope's binding again and gives the egress rules its requests go
+ * under: a Job needs the Kubernetes binding (namespace, image, ServiceAccount); a web or Prometheus metric
+ * the Kubernetes binding, else the local one, whose egress hosts and CIDRs its URL must match.
+ */
+async function boundaryOf(deps: EgressDeps, scope: Scope, metric: Metric): Promise<EgressRules> {
+  if (metric.provider.type !== 'job') return egressRulesOf(deps, scope);
+  const kubernetes = await requireBinding(deps.bindings, scope, 'kubernetes');
+  enforce(checkMetricProvider('metric.provider', metric.provider, { kubernetes }, () => undefined));
+  return egressRulesFor(kubernetes, deps.platformPorts, []);
 }
 
 /** The same for every retry of one scheduled measurement, different for the next one (16 hex characters). */

@@ -27,7 +27,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createDeploymentActivities(deps),
     ...createReleaseTargetActivities(deps),
-    ...createHttpCheckActivities(),
+    ...createHttpCheckActivities(deps),
     ...createNotificationActivities(deps),
     ...createHookActivities(deps),
     ...createOpsJobActivities(deps),

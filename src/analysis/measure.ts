@@ -1,3 +1,4 @@
+import type { EgressRules } from '../security/egress.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
 import { argsReadBy, ConditionError, judge } from './conditions.ts';
 import { jobProvider } from './providers/job.ts';
@@ -27,6 +28,8 @@ export interface MeasureContext {
   signal: AbortSignal;
   /** Tells Temporal the measurement is alive (providers call it while waiting on something slow). */
   heartbeat(): void;
+  /** Where web and Prometheus providers may send requests: the egress rules of the analysis' binding. */
+  egress: EgressRules;
   /** Kubernetes API clients, made on first use. */
   kube: () => KubeClients;
   /** Unique per measurement and the same for its retries (names the Job); lowercase hex. */

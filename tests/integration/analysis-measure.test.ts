@@ -5,6 +5,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalysisActivities, type MeasureMetricInput } from '../../src/activities/analysis.ts';
 import type { Measurement } from '../../src/analysis/types.ts';
+import { bindingPolicySchema, type BindingLookup, type BindingPolicy, type ResolvedBinding, type TargetKind } from '../../src/bindings/policy.ts';
 import { freePort } from '../support/ports.ts';
 
 // The measuring activity against fixture HTTP servers standing in for a metrics endpoint and Prometheus.
@@ -59,20 +60,35 @@ async function startMetricsFixture() {
   };
 }
 
-const activities = createAnalysisActivities({
-  kube: () => {
-    throw new Error('these metrics need no Kubernetes');
-  },
-});
+/** Whose analysis it is: the activity checks its places against that workspace environment's binding. */
+const scope = { workspaceId: '00000000-0000-0000-0000-000000000000', environment: 'staging' };
 
-function measureIn(env: MockActivityEnvironment, input: MeasureMetricInput): Promise<Measurement> {
-  return env.run((measured: MeasureMetricInput) => activities.measureMetric(measured), input);
+/** A binding of the test's scope; the fixtures listen on 127.0.0.1, which its egress CIDRs must allow. */
+function binding(kind: TargetKind, policy: Partial<BindingPolicy>): ResolvedBinding {
+  return { id: `binding-${kind}`, ...scope, target: { id: `target-${kind}`, name: kind, kind }, policy: bindingPolicySchema.parse(policy) };
+}
+const lookupOf =
+  (...held: ResolvedBinding[]): BindingLookup =>
+  (asked, kind) =>
+    Promise.resolve(asked.workspaceId === scope.workspaceId && asked.environment === scope.environment ? held.find((one) => one.target.kind === kind) : undefined);
+const loopbackAllowed = binding('local', { egress: { hosts: [], cidrs: ['127.0.0.1/32'] } });
+
+const activitiesWith = (bindings: BindingLookup, platformPorts: number[] = []) =>
+  createAnalysisActivities({
+    kube: () => {
+      throw new Error('these metrics need no Kubernetes');
+    },
+    bindings,
+    platformPorts,
+  });
+const activities = activitiesWith(lookupOf(loopbackAllowed));
+
+function measureIn(env: MockActivityEnvironment, input: MeasureMetricInput, using = activities): Promise<Measurement> {
+  return env.run((measured: MeasureMetricInput) => using.measureMetric(measured), input);
 }
 /** An activity environment of its own per measurement; its logger keeps the expected failures quiet. */
 const environment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-const measure = (input: MeasureMetricInput) => measureIn(environment(), input);
-/** Whose analysis it is: the activity checks its places against that workspace environment's binding. */
-const scope = { workspaceId: '00000000-0000-0000-0000-000000000000', environment: 'staging' };
+const measure = (input: MeasureMetricInput, using = activities) => measureIn(environment(), input, using);
 
 /** A web metric reading `data.errorRate`, successful under 5 %, failed from 10 %. */
 const errorRate = (url: string) => ({
@@ -157,6 +173,42 @@ describe('measuring a web metric', () => {
       nonRetryable: true,
       message: 'metric error-rate is not valid: successCondition: not a valid condition: Unexpected token: EOF',
     });
+  });
+
+  it('is an error naming the rule, with nothing sent, when the egress policy refuses the URL', async () => {
+    fixture.on('/good', { body: { data: { errorRate: 0.01 } } });
+    const before = fixture.requests.length;
+    // The Kubernetes binding comes first; it does not allow loopback, though the local one would.
+    const kubeFirst = activitiesWith(lookupOf(binding('kubernetes', { namespaces: ['shop'] }), loopbackAllowed));
+    expect(await measure({ ...scope, metric: errorRate(`${fixture.url}/good`), args: {} }, kubeFirst)).toMatchObject({
+      phase: 'error',
+      message: `GET ${fixture.url}/good refused: 127.0.0.1 is not in the binding's egress CIDRs`,
+    });
+    const platformPort = Number(new URL(fixture.url).port);
+    expect(await measure({ ...scope, metric: errorRate(`${fixture.url}/good`), args: {} }, activitiesWith(lookupOf(loopbackAllowed), [platformPort]))).toMatchObject({
+      phase: 'error',
+      message: `GET ${fixture.url}/good refused: port ${platformPort} is one of the platform's own ports (on 127.0.0.1)`,
+    });
+    // The URL is filled in from the arguments in the activity: checked after that, where it is fetched.
+    expect(await measure({ ...scope, metric: errorRate('{{args.base}}/latest/meta-data'), args: { base: 'http://169.254.169.254' } })).toMatchObject({
+      phase: 'error',
+      message: 'GET http://169.254.169.254/latest/meta-data refused: 169.254.169.254 is cloud metadata (link-local)',
+    });
+    expect(fixture.requests.length).toBe(before);
+  });
+
+  it('fails for good (BoundaryViolation) when the environment has no binding at all', async () => {
+    const unbound = measure({ ...scope, metric: errorRate(`${fixture.url}/good`), args: {} }, activitiesWith(lookupOf()));
+    await expect(unbound).rejects.toBeInstanceOf(ApplicationFailure);
+    await expect(unbound).rejects.toMatchObject({ type: 'BoundaryViolation', nonRetryable: true });
+  });
+
+  it('reads at most 1 MiB of an answer, and keeps at most 1,000 characters of a value', async () => {
+    fixture.on('/huge', { raw: JSON.stringify({ data: { errorRate: 'x'.repeat(2 * 1024 * 1024) } }) });
+    fixture.on('/long', { body: { data: { errorRate: 'y'.repeat(5_000) } } });
+    expect(await measure({ ...scope, metric: errorRate(`${fixture.url}/huge`), args: {} })).toMatchObject({ phase: 'error', message: `GET ${fixture.url}/huge answered more than 1024 KiB` });
+    const long = await measure({ ...scope, metric: { ...errorRate(`${fixture.url}/long`), successCondition: undefined, failureCondition: undefined }, args: {} });
+    expect(String(long.value).length).toBe(1_000);
   });
 
   it('stops the request and reports the cancellation when the activity is cancelled', async () => {

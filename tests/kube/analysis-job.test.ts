@@ -6,6 +6,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { createAnalysisActivities, type MeasureMetricInput } from '../../src/activities/analysis.ts';
 import type { Measurement, Metric } from '../../src/analysis/types.ts';
+import { bindingPolicySchema, type BindingLookup } from '../../src/bindings/policy.ts';
 import { createKubeClients } from '../../src/targets/kubernetes/client.ts';
 import { createTestNamespace, deleteTestNamespace, isApiError, waitFor } from '../support/kube-client.ts';
 import { kubeconfigPath, useKubeNamespace } from '../support/kube-test.ts';
@@ -18,10 +19,23 @@ import { kubeconfigPath, useKubeNamespace } from '../support/kube-test.ts';
 describe('measuring a job metric', () => {
   const ctx = useKubeNamespace('analysis-job');
   const kube = () => createKubeClients(kubeconfigPath);
-  const activities = createAnalysisActivities({ kube, jobPollMs: 200 });
+  /** Namespaces the environment's Kubernetes binding holds: every one a test's metrics name. */
+  const bound = new Set<string>();
+  const bindings: BindingLookup = (scope, kind) =>
+    Promise.resolve(
+      kind === 'kubernetes'
+        ? {
+            id: 'binding',
+            ...scope,
+            target: { id: 'target', name: 'test-cluster', kind },
+            policy: bindingPolicySchema.parse({ namespaces: [...bound], imagePrefixes: ['busybox:'], serviceAccounts: ['default'] }),
+          }
+        : undefined,
+    );
+  const activities = createAnalysisActivities({ kube, jobPollMs: 200, bindings, platformPorts: [] });
 
   /** A Job metric; a distinct name per test keeps each test's Jobs apart. */
-  const jobMetric = (name: string, namespace: string, extra: Partial<Metric> = {}): Metric => ({
+  const unboundJobMetric = (name: string, namespace: string, extra: Partial<Metric> = {}): Metric => ({
     name,
     provider: { type: 'job', namespace, image: 'busybox:1.37', command: ['sh', '-c', 'exit 0'], env: { TARGET: '{{args.target}}' }, timeoutMs: 60_000 },
     intervalMs: 1_000,
@@ -31,6 +45,12 @@ describe('measuring a job metric', () => {
     consecutiveErrorLimit: 4,
     ...extra,
   });
+
+  /** The same, in a namespace the binding holds. */
+  function jobMetric(name: string, namespace: string, extra: Partial<Metric> = {}): Metric {
+    bound.add(namespace);
+    return unboundJobMetric(name, namespace, extra);
+  }
 
   /** Runs the activity in a Context of its own; counts its heartbeats. */
   function start(metric: Metric) {
@@ -110,6 +130,16 @@ describe('measuring a job metric', () => {
     } finally {
       await deleteTestNamespace(ctx.clients.core, namespace);
     }
+  });
+
+  it('fails for good (BoundaryViolation), creating no Job, when the namespace or image is outside the binding', async () => {
+    const unbound = start(unboundJobMetric('unbound', ctx.namespace === 'default' ? 'kube-system' : 'default'));
+    await expect(unbound.running).rejects.toMatchObject({ type: 'BoundaryViolation', nonRetryable: true, message: expect.stringMatching(/is not bound to this workspace environment/) as unknown });
+    const metric = jobMetric('foreign-image', ctx.namespace);
+    const foreign = start({ ...metric, provider: { ...metric.provider, image: 'registry.example.com/miner:1' } as Metric['provider'] });
+    await expect(foreign.running).rejects.toMatchObject({ type: 'BoundaryViolation', message: expect.stringMatching(/image registry\.example\.com\/miner:1/) as unknown });
+    const jobs = await kube().batch.listNamespacedJob({ namespace: ctx.namespace, labelSelector: 'cutover.dev/ops-job=analysis-foreign-image' });
+    expect(jobs.items).toEqual([]);
   });
 
   it('deletes the Job and reports the cancellation when the activity is cancelled', async () => {

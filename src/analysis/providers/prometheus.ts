@@ -1,5 +1,5 @@
 import type { Provider, Reading } from '../measure.ts';
-import { fetchJson } from './web.ts';
+import { cutText, fetchJson } from './web.ts';
 
 /** The parts of Prometheus' query answer read here (https://prometheus.io/docs/prometheus/latest/querying/api/). */
 interface QueryAnswer {
@@ -23,23 +23,39 @@ interface QueryAnswer {
 export const prometheusProvider: Provider<'prometheus'> = {
   type: 'prometheus',
   async read(provider, context): Promise<Reading> {
-    const url = `${provider.url.replace(/\/+$/, '')}/api/v1/query`;
-    const answer = await fetchJson(url, {
+    let url: URL;
+    try {
+      url = prometheusQueryUrl(provider.url);
+    } catch {
+      return { kind: 'error', message: 'prometheus: the URL is not valid' };
+    }
+    const answer = await fetchJson(url.href, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ query: provider.query }).toString(),
       timeoutMs: provider.timeoutMs,
       signal: context.signal,
+      egress: context.egress,
     });
     if (!answer.ok) {
       const reason = (answer.errorBody as QueryAnswer | undefined)?.error;
-      return { kind: 'error', message: reason ? `${answer.message}: ${reason}` : answer.message };
+      return { kind: 'error', message: typeof reason === 'string' ? `${answer.message}: ${cutText(reason)}` : answer.message };
     }
     const body = answer.body as QueryAnswer;
-    if (body.status !== 'success') return { kind: 'error', message: `prometheus: ${body.error ?? 'the query did not succeed'}` };
+    if (body.status !== 'success') return { kind: 'error', message: `prometheus: ${cutText(String(body.error ?? 'the query did not succeed'))}` };
     return readSample(body.data?.resultType, body.data?.result);
   },
 };
+
+/**
+ * The instant-query endpoint under Prometheus' base URL, keeping the base's path (a Prometheus served under
+ * `https://host/prometheus/` answers at `https://host/prometheus/api/v1/query`) and its query string.
+ */
+export function prometheusQueryUrl(base: string): URL {
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/v1/query`;
+  return url;
+}
 
 /** The sample of an instant vector's first series or of a scalar. */
 function readSample(resultType: string | undefined, result: unknown): Reading {

@@ -1,37 +1,48 @@
+import { EgressRefusedError, egressFetch, safeUrl, type EgressRules } from '../../security/egress.ts';
 import type { Provider, Reading } from '../measure.ts';
 
-/** A JSON answer, or why there is none (unreachable, timed out, an HTTP error, not JSON). */
+/** A JSON answer, or why there is none (refused, unreachable, timed out, an HTTP error, not JSON). */
 export type JsonAnswer = { ok: true; body: unknown } | { ok: false; message: string };
 
+/** How much of an answer a metric reads: enough for a metrics document, bounded whatever the endpoint sends. */
+export const maxAnswerBytes = 1024 * 1024;
+
+/** Text from an answer, as a message echoes it: at most 300 characters. */
+export function cutText(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /**
- * One HTTP request answered with JSON. Prometheus' errors come as JSON bodies with an error status, so
- * those bodies are returned too (`errorBody`) for the caller to read the reason from.
+ * One HTTP request answered with JSON, under the egress rules. Prometheus' errors come as JSON bodies with
+ * an error status, so those bodies are returned too (`errorBody`) for the caller to read the reason from.
+ * Messages name the URL without its credentials or query string.
  */
 export async function fetchJson(
   url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs: number; signal: AbortSignal },
+  init: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs: number; signal: AbortSignal; egress: EgressRules },
 ): Promise<JsonAnswer & { errorBody?: unknown }> {
   const method = init.method ?? 'GET';
+  const shown = `${method} ${safeUrl(url)}`;
   const timeout = AbortSignal.timeout(init.timeoutMs);
   const signal = AbortSignal.any([init.signal, timeout]);
-  let response: Response;
-  let text: string;
+  let answer: Awaited<ReturnType<typeof egressFetch>>;
   try {
-    response = await fetch(url, { method, headers: init.headers, body: init.body, signal });
-    text = await response.text();
+    answer = await egressFetch(url, { method, headers: init.headers, body: init.body, signal, maxBodyBytes: maxAnswerBytes }, init.egress);
   } catch (error) {
-    if (timeout.aborted) return { ok: false, message: `${method} ${url} timed out after ${init.timeoutMs} ms` };
-    if (init.signal.aborted) return { ok: false, message: `${method} ${url} was cancelled` };
-    return { ok: false, message: `${method} ${url} failed: ${describeFailure(error)}` };
+    if (error instanceof EgressRefusedError) return { ok: false, message: `${shown} refused: ${error.message}` };
+    if (timeout.aborted) return { ok: false, message: `${shown} timed out after ${init.timeoutMs} ms` };
+    if (init.signal.aborted) return { ok: false, message: `${shown} was cancelled` };
+    return { ok: false, message: `${shown} failed: ${describeFailure(error)}` };
   }
+  if (answer.truncated) return { ok: false, message: `${shown} answered more than ${maxAnswerBytes / 1024} KiB` };
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(answer.text());
   } catch {
-    if (!response.ok) return { ok: false, message: `${method} ${url} answered HTTP ${response.status}` };
-    return { ok: false, message: `${method} ${url} did not answer JSON` };
+    if (!answer.ok) return { ok: false, message: `${shown} answered HTTP ${answer.status}` };
+    return { ok: false, message: `${shown} did not answer JSON` };
   }
-  if (!response.ok) return { ok: false, message: `${method} ${url} answered HTTP ${response.status}`, errorBody: body };
+  if (!answer.ok) return { ok: false, message: `${shown} answered HTTP ${answer.status}`, errorBody: body };
   return { ok: true, body };
 }
 
@@ -56,12 +67,12 @@ export function valueAt(body: unknown, path: string): unknown {
 export const webProvider: Provider<'web'> = {
   type: 'web',
   async read(provider, context): Promise<Reading> {
-    const answer = await fetchJson(provider.url, { headers: provider.headers, timeoutMs: provider.timeoutMs, signal: context.signal });
+    const answer = await fetchJson(provider.url, { headers: provider.headers, timeoutMs: provider.timeoutMs, signal: context.signal, egress: context.egress });
     if (!answer.ok) return { kind: 'error', message: answer.message };
     const value = provider.jsonPath ? valueAt(answer.body, provider.jsonPath) : answer.body;
     if (value === undefined || value === null) {
       const what = provider.jsonPath ? `${provider.jsonPath} is missing or null` : 'the answer is null';
-      return { kind: 'no-data', message: `no data: ${what} in the answer of GET ${provider.url}` };
+      return { kind: 'no-data', message: `no data: ${what} in the answer of GET ${safeUrl(provider.url)}` };
     }
     return { kind: 'value', value };
   },
