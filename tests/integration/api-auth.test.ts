@@ -162,13 +162,15 @@ describe('error shapes', () => {
 describe('workspaces', () => {
   it('creates a workspace with a first admin token, and refuses a duplicate name with 409', async () => {
     const name = `new-${Date.now().toString(36)}`;
-    const created = await harness.call('POST', '/api/v1/workspaces', { token: mine.tokens.admin, body: { name } });
+    // A workspace admin may not make workspaces: that is the platform's.
+    await expectError(await harness.call('POST', '/api/v1/workspaces', { token: mine.tokens.admin, body: { name } }), 403, 'forbidden');
+    const created = await harness.call('POST', '/api/v1/workspaces', { token: mine.platformAdmin, body: { name } });
     expect(created.status).toBe(201);
     const body = (await created.json()) as { workspace: { id: string }; admin_token: string };
     const tokens = await harness.call('GET', '/api/v1/tokens', { token: body.admin_token });
     expect(tokens.status).toBe(200);
     expect(((await tokens.json()) as { items: Array<{ role: string }> }).items.map((token) => token.role)).toEqual(['admin']);
-    await expectError(await harness.call('POST', '/api/v1/workspaces', { token: mine.tokens.admin, body: { name } }), 409, 'conflict');
+    await expectError(await harness.call('POST', '/api/v1/workspaces', { token: mine.platformAdmin, body: { name } }), 409, 'conflict');
   });
 });
 

@@ -77,7 +77,7 @@ const cases: Array<[string, string, unknown, number]> = [
 describe('malformed and out-of-range input', () => {
   it.each(cases)('%s %s -> %i', async (method, path, body, status) => {
     const before = await rowCounts();
-    const response = await harness.call(method, path, { token: workspace.tokens.admin, body });
+    const response = await harness.call(method, path, { token: path.startsWith('/api/v1/workspaces') ? workspace.platformAdmin : workspace.tokens.admin, body });
     expect(response.status).toBe(status);
     const error = ((await response.json()) as { error: { code: string; requestId: string } }).error;
     expect(error.code).toBe(status === 404 ? 'not_found' : 'validation_failed');
@@ -87,7 +87,7 @@ describe('malformed and out-of-range input', () => {
 
   it('answers a body that is not JSON on every JSON endpoint with 400 invalid_json', async () => {
     for (const path of ['/api/v1/workspaces', '/api/v1/tokens', '/api/v1/services', '/api/v1/deployments', '/api/v1/services/web/rollback']) {
-      const response = await harness.call('POST', path, { token: workspace.tokens.admin, rawBody: '{not json' });
+      const response = await harness.call('POST', path, { token: path === '/api/v1/workspaces' ? workspace.platformAdmin : workspace.tokens.admin, rawBody: '{not json' });
       expect(response.status, path).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
     }

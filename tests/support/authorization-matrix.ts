@@ -84,7 +84,7 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
   'POST /api/v1/codec/session/forget': { role: 'public', ok: [303] },
 
   // Creating a workspace is a platform action, but any workspace admin may do it today (see the report).
-  'POST /api/v1/workspaces': { role: 'admin', request: (fx) => ({ body: { name: fx.unique('authz-ws') } }), ok: [201] },
+  'POST /api/v1/workspaces': { role: 'platform-admin', request: (fx) => ({ body: { name: fx.unique('authz-ws') } }), ok: [201] },
 
   'GET /api/v1/tokens': { role: 'admin', ok: [200] },
   'POST /api/v1/tokens': { role: 'admin', request: (fx) => ({ body: { name: fx.unique('authz'), role: 'viewer' } }), ok: [201] },

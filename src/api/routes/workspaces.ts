@@ -3,15 +3,15 @@ import { createApiToken, createWorkspace } from '../../db/repositories/workspace
 import type { ApiDeps } from '../context.ts';
 import { createRouter } from '../router.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { requireRole } from '../middleware/auth.ts';
+import { requirePlatformAdmin } from '../middleware/auth.ts';
 import { slugSchema } from '../schemas.ts';
 
 const createWorkspaceRoute = createRoute({
   method: 'post',
   path: '/',
-  summary: 'Create a workspace and its first admin token',
+  summary: 'Create a workspace and its first admin token (platform admins); it may touch nothing until it is bound',
   security: [{ bearer: [] }],
-  middleware: [requireRole('admin')] as const,
+  middleware: [requirePlatformAdmin()] as const,
   request: {
     body: { required: true, content: { 'application/json': { schema: z.object({ name: slugSchema }).strict() } } },
   },
