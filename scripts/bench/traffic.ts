@@ -23,6 +23,8 @@ const kube = createKubeClients(kubeconfig);
 const supervisor = { dataDir: mkdtempSync(path.join(tmpdir(), 'cutover-bench-traffic-')), port: await freePort() };
 const deps: TargetDeps = { kube: () => kube, local: () => ensureSupervisor(supervisor) };
 const namespace = `bench-traffic-${Date.now().toString(36)}`;
+/** Whose objects the bench's services are (labels, the supervisor's key); nothing else lives in its namespace. */
+const benchOwner = { workspaceId: 'bench', environment: 'bench' };
 
 /** Alternates between two splits: each run is a real change, applied, then read back on its own. */
 async function measure(router: TrafficRouter, splits: [ColorWeights, ColorWeights]) {
@@ -51,7 +53,7 @@ try {
     local: { command: [process.execPath, '${image}'], port: ports[0], previewPort: ports[1], colorPorts: { blue: ports[2], green: ports[3] } },
   });
   if (localDefinition.target !== 'local') throw new Error('expected a local definition');
-  const localTarget = new LocalBlueGreen(deps.local, 'bench', localDefinition);
+  const localTarget = new LocalBlueGreen(deps.local, benchOwner, 'bench', localDefinition);
   await localTarget.deploy('blue', localDefinition.image, '1.0.0');
   await localTarget.deploy('green', localDefinition.image, '1.0.0');
   for (;;) {
@@ -63,13 +65,13 @@ try {
   const allBlue = { blue: 100, green: 0 };
   const allGreen = { blue: 0, green: 100 };
   const cases = [
-    { name: 'service-selector (0/100 flips)', router: trafficRouter(deps, 'selector', kubeDefinition({ provider: 'service-selector' })), splits: [allBlue, allGreen] },
+    { name: 'service-selector (0/100 flips)', router: trafficRouter(deps, benchOwner, 'selector', kubeDefinition({ provider: 'service-selector' })), splits: [allBlue, allGreen] },
     {
       name: 'gateway-api (HTTPRoute 90/10 ↔ 50/50)',
-      router: trafficRouter(deps, 'gateway', kubeDefinition({ provider: 'gateway-api', gateway: { name: 'public' } })),
+      router: trafficRouter(deps, benchOwner, 'gateway', kubeDefinition({ provider: 'gateway-api', gateway: { name: 'public' } })),
       splits: [{ blue: 90, green: 10 }, { blue: 50, green: 50 }],
     },
-    { name: 'local-proxy (90/10 ↔ 50/50)', router: trafficRouter(deps, 'bench', localDefinition), splits: [{ blue: 90, green: 10 }, { blue: 50, green: 50 }] },
+    { name: 'local-proxy (90/10 ↔ 50/50)', router: trafficRouter(deps, benchOwner, 'bench', localDefinition), splits: [{ blue: 90, green: 10 }, { blue: 50, green: 50 }] },
   ] as const;
 
   const fmt = (ms: number) => `${ms.toFixed(1)} ms`.padStart(9);

@@ -44,6 +44,7 @@ export function createAnalysisActivities(deps: EgressDeps & { kube: () => KubeCl
         measurementId: measurementId(info),
         attempt: info.attempt,
         jobPollMs: deps.jobPollMs,
+        owner: { workspaceId: input.workspaceId, environment: input.environment },
       });
       // A cancelled measurement is no measurement: report the cancellation, not an error phase.
       if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;

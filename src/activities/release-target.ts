@@ -4,6 +4,8 @@ import type { ServiceDefinition } from '../services/definition.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/client.ts';
 import { withReleaseLock } from '../releases/instant-switch.ts';
+import { releaseLockKey } from '../releases/lock-key.ts';
+import { ownedElsewhere } from '../targets/ownership.ts';
 import { releaseTarget, type TargetDeps } from '../targets/registry.ts';
 import { trafficRouter } from '../traffic/registry.ts';
 import { UnsupportedWeightsError } from '../traffic/router.ts';
@@ -29,15 +31,43 @@ export interface ColorView {
   traffic_pct: number;
 }
 
+/** The workspace environment a target acts for: its objects carry it, and another's are refused. */
+const ownerOf = (input: ServiceTarget) => ({ workspaceId: input.workspaceId, environment: input.environment });
+
+/**
+ * An object of another workspace or environment, or one Cutover did not make, is refused for good: retrying
+ * cannot make it this workspace's. The message names the object, not who owns it.
+ */
+function refuseOwnedElsewhere<A extends ServiceTarget, R>(activity: (input: A) => Promise<R>): (input: A) => Promise<R> {
+  return async (input) => {
+    try {
+      return await activity(input);
+    } catch (error) {
+      const owned = ownedElsewhere(error);
+      if (!owned) throw error;
+      throw ApplicationFailure.create({ type: 'OwnedElsewhere', message: owned.describeFor(ownerOf(input)), nonRetryable: true, details: [owned.object] });
+    }
+  };
+}
+
+/** Each activity of `activities`, refusing another owner's objects as one kind of failure. */
+function refusingOwnedElsewhere<T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T {
+  return Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, refuseOwnedElsewhere(activity as never)])) as T;
+}
+
 /**
  * Activities that act on a service's target (Kubernetes or this machine); the target's clients are made
  * lazily so a worker without a cluster, or without local services, still starts.
  */
 export function createReleaseTargetActivities(deps: TargetDeps & { db: Database }) {
-  const target = (input: ServiceTarget) => releaseTarget(deps, input.service, input.definition);
-  return {
+  const target = (input: ServiceTarget) => releaseTarget(deps, ownerOf(input), input.service, input.definition);
+  const router = (input: ServiceTarget) => trafficRouter(deps, ownerOf(input), input.service, input.definition);
+  return refusingOwnedElsewhere({
+    /** The serving colour; first checks that the service's objects are this workspace environment's to change. */
     async readActiveColor(input: ServiceTarget): Promise<Color | null> {
-      return (await target(input).activeColor()) ?? null;
+      const bg = target(input);
+      await bg.claim();
+      return (await bg.activeColor()) ?? null;
     },
 
     async deployColor(input: ServiceTarget & { color: Color; image: string; version: string }): Promise<void> {
@@ -80,7 +110,7 @@ export function createReleaseTargetActivities(deps: TargetDeps & { db: Database 
     /** Applies a traffic split through the service's traffic provider; returns it as the provider read it back. */
     async setTrafficWeights(input: ServiceTarget & { weights: Record<Color, number> }): Promise<Record<Color, number>> {
       try {
-        return await trafficRouter(deps, input.service, input.definition).setWeights(input.weights);
+        return await router(input).setWeights(input.weights);
       } catch (error) {
         if (error instanceof UnsupportedWeightsError) throw ApplicationFailure.nonRetryable(error.message, 'UnsupportedWeights');
         throw error;
@@ -98,7 +128,7 @@ export function createReleaseTargetActivities(deps: TargetDeps & { db: Database 
     /** Each colour's version, state, pod health and share of traffic. */
     async inspectColors(input: ServiceTarget): Promise<ColorView[]> {
       const bg = target(input);
-      const [active, weights] = await Promise.all([bg.activeColor(), trafficRouter(deps, input.service, input.definition).weights()]);
+      const [active, weights] = await Promise.all([bg.activeColor(), router(input).weights()]);
       return Promise.all(
         colors.map(async (color): Promise<ColorView> => {
           const deployment = await bg.versionOf(color);
@@ -111,9 +141,11 @@ export function createReleaseTargetActivities(deps: TargetDeps & { db: Database 
 
     /**
      * Scales a retired colour to zero, unless it is live again or runs another version by now
-     * (a newer release or a rollback took it over). Returns whether it scaled.
+     * (a newer release or a rollback took it over). Returns whether it scaled. `lockKey` is the release lock of
+     * the service's objects (releaseLockKey); a retirement started by an older Cutover names its release's
+     * workflow id instead (`releaseId`), and takes the objects' lock all the same.
      */
-    async retireColor(input: ServiceTarget & { color: Color; version: string; releaseId?: string }): Promise<boolean> {
+    async retireColor(input: ServiceTarget & { color: Color; version: string; lockKey?: string; releaseId?: string }): Promise<boolean> {
       const retire = async () => {
         const bg = target(input);
         if ((await bg.activeColor()) === input.color) return false;
@@ -126,7 +158,8 @@ export function createReleaseTargetActivities(deps: TargetDeps & { db: Database 
         return true;
       };
       // Under the release lock, so an operator's instant switch cannot land on the colour while it is retired.
-      return input.releaseId ? withReleaseLock(deps.db, input.releaseId, retire) : retire();
+      const lockKey = input.lockKey ?? (input.releaseId ? releaseLockKey(input.service, input.definition) : undefined);
+      return lockKey ? withReleaseLock(deps.db, lockKey, retire) : retire();
     },
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import type { EgressRules } from '../security/egress.ts';
+import type { Scope } from '../bindings/scope.ts';
 import type { KubeClients } from '../targets/kubernetes/client.ts';
 import { argsReadBy, ConditionError, judge } from './conditions.ts';
 import { jobProvider } from './providers/job.ts';
@@ -38,6 +39,8 @@ export interface MeasureContext {
   attempt: number;
   /** How often a Job's status is read; 1 s unless a test wants it faster. */
   jobPollMs?: number;
+  /** The workspace environment measuring: a Job carries it as labels. */
+  owner?: Scope;
 }
 
 /** Reads one kind of metric; one provider per `type`, kept in a registry. */

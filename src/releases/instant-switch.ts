@@ -14,13 +14,14 @@ export interface SwitchResult {
 }
 
 /**
- * Runs `body` while holding the service's release lock (a Postgres advisory lock on the release's workflow id,
- * for the length of a transaction). Release starts and instant switches both take it, so a switch never
- * lands between a release's "is one running?" check and its start.
+ * Runs `body` while holding a release lock (a Postgres advisory lock on `key`, for the length of a transaction).
+ * The key is the target objects' identity (releaseLockKey). Release starts, instant switches and retirements
+ * take it, so a switch never lands between a release's "is one running?" check and its start, nor on a colour
+ * being retired, whichever workspace asks.
  */
-export async function withReleaseLock<T>(db: Database, workflowId: string, body: (tx: Executor) => Promise<T>): Promise<T> {
+export async function withReleaseLock<T>(db: Database, key: string, body: (tx: Executor) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${workflowId}, 0))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
     return body(tx);
   });
 }

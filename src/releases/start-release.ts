@@ -22,6 +22,8 @@ import { startWhenFree } from './start-when-free.ts';
 export interface ReleaseRequest extends Omit<NewDeployment, 'workflowId' | 'createdBy'> {
   workspaceName: string;
   requestedBy: string;
+  /** The release lock of the objects it changes (releaseLockKey); a dry run, which changes none, locks its workflow id. */
+  lockKey?: string;
 }
 
 /** One release per service and environment at a time: the workflow id says which. */
@@ -44,7 +46,7 @@ export async function startRelease(
 ): Promise<StartReleaseResult> {
   const workflowId = releaseWorkflowId(request.workspaceId, request.environment, request.service);
   // Under the release lock, so an instant switch of the service cannot land between this check and the insert.
-  const claimed = await withReleaseLock(deps.db, workflowId, async (tx) => {
+  const claimed = await withReleaseLock(deps.db, request.lockKey ?? workflowId, async (tx) => {
     const running = await findActiveDeployment(tx, request.workspaceId, workflowId);
     if (running) {
       if (await isWorkflowRunning(deps.temporal, workflowId)) return { runningDeploymentId: running.id };

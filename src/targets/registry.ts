@@ -1,3 +1,4 @@
+import type { Scope } from '../bindings/scope.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import { KubernetesBlueGreen } from './kubernetes/blue-green.ts';
 import type { KubeClients } from './kubernetes/client.ts';
@@ -7,7 +8,7 @@ import { LocalBlueGreen, type SupervisorControl } from './local/blue-green.ts';
 import { trafficRouter } from '../traffic/registry.ts';
 import { allTo, sameWeights, type TrafficRouter } from '../traffic/router.ts';
 import type { Color } from '../workflows/lib/colors.ts';
-import type { ReleaseTarget } from './target.ts';
+import type { ClaimOptions, ReleaseTarget } from './target.ts';
 
 /** The clients targets are built from; each is made on first use. */
 export interface TargetDeps {
@@ -20,21 +21,30 @@ export interface TargetDeps {
 }
 
 type TargetType = ServiceDefinition['target'];
-type Factory<T extends TargetType> = (deps: TargetDeps, service: string, definition: Extract<ServiceDefinition, { target: T }>) => ReleaseTarget;
+type Factory<T extends TargetType> = (
+  deps: TargetDeps,
+  owner: Scope,
+  service: string,
+  definition: Extract<ServiceDefinition, { target: T }>,
+) => ReleaseTarget;
 
 /** One factory per value of the definition's `target`; the workflows never know which one runs. */
 const factories: { [T in TargetType]: Factory<T> } = {
-  kubernetes: (deps, service, definition) => new KubernetesBlueGreen(deps.kube(), service, definition, deps.kubeCache?.()),
-  local: (deps, service, definition) => new LocalBlueGreen(deps.local, service, definition),
+  kubernetes: (deps, owner, service, definition) => new KubernetesBlueGreen(deps.kube(), owner, service, definition, deps.kubeCache?.()),
+  local: (deps, owner, service, definition) => new LocalBlueGreen(deps.local, owner, service, definition),
 };
 
-/** The target a service's definition names; its stable traffic moves through the definition's traffic provider. */
-export function releaseTarget(deps: TargetDeps, service: string, definition: ServiceDefinition): ReleaseTarget {
+/**
+ * The target a service's definition names, acting for `owner` (the workspace environment of the service): what
+ * it creates carries the owner's labels or key, and it refuses to change another owner's objects. Its stable
+ * traffic moves through the definition's traffic provider.
+ */
+export function releaseTarget(deps: TargetDeps, owner: Scope, service: string, definition: ServiceDefinition): ReleaseTarget {
   const make = factories[definition.target] as Factory<TargetType>;
-  const target = make(deps, service, definition);
+  const target = make(deps, owner, service, definition);
   // The selector and the local proxy are the targets' own way to move traffic; another provider wraps them.
   if (definition.target === 'kubernetes' && definition.traffic.provider === 'gateway-api') {
-    return new RoutedTarget(target, trafficRouter(deps, service, definition));
+    return new RoutedTarget(target, trafficRouter(deps, owner, service, definition));
   }
   return target;
 }
@@ -45,6 +55,11 @@ class RoutedTarget implements ReleaseTarget {
     private readonly inner: ReleaseTarget,
     private readonly router: TrafficRouter,
   ) {}
+
+  /** The stable route is the router's (an HTTPRoute), not the inner target's stable Service. */
+  async claim(options: ClaimOptions = {}): Promise<void> {
+    await Promise.all([this.inner.claim({ ...options, stable: false }), this.router.claim?.()]);
+  }
 
   /** The colour with most of the traffic (all of it, outside a canary). */
   async activeColor(): Promise<Color | undefined> {

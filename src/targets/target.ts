@@ -13,11 +13,22 @@ export interface ColorHealth {
   restarts: number;
 }
 
+/** What a claim leaves out. */
+export interface ClaimOptions {
+  /** false: the stable route is a traffic router's object (a Gateway API HTTPRoute), not the target's. */
+  stable?: boolean;
+}
+
 /**
  * Where a blue-green service runs: Kubernetes (Deployments and Services) or this machine (supervised
  * processes behind Cutover's proxy). The workflows see only this; every method is idempotent.
  */
 export interface ReleaseTarget {
+  /**
+   * Checks, before a release changes anything, that every object of the service that exists already is this
+   * workspace environment's (or an older Cutover's, adopted on its next change); throws OwnedElsewhereError.
+   */
+  claim(options?: ClaimOptions): Promise<void>;
   /** The colour that serves stable traffic now; undefined before the first release. */
   activeColor(): Promise<Color | undefined>;
   /** Runs `image` as `version` on a colour at full size, creating whatever is missing. */

@@ -1,7 +1,9 @@
 import { PatchStrategy, setHeaderOptions, type V1Service } from '@kubernetes/client-node';
+import type { Scope } from '../bindings/scope.ts';
 import type { KubernetesServiceDefinition } from '../services/definition.ts';
 import { isConflict, isNotFound, type KubeClients } from '../targets/kubernetes/client.ts';
-import { colorLabel, managedByLabel } from '../targets/kubernetes/objects.ts';
+import { colorLabel } from '../targets/kubernetes/objects.ts';
+import { checkOwner, ownerLabels, workspaceLabel } from '../targets/ownership.ts';
 import { colors, type Color } from '../workflows/lib/colors.ts';
 import { sameWeights, type ColorWeights, type TrafficRouter } from './router.ts';
 
@@ -10,7 +12,7 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** The part of an HTTPRoute this provider reads and writes. */
 interface HttpRoute {
-  metadata?: { name?: string; resourceVersion?: string };
+  metadata?: { name?: string; resourceVersion?: string; labels?: Record<string, string> };
   spec?: { rules?: Array<{ backendRefs?: Array<{ name: string; port?: number; weight?: number }> }> };
 }
 
@@ -24,7 +26,8 @@ export function colorBackendName(service: string, color: Color): string {
 /**
  * A Gateway API HTTPRoute named like the service, with one rule whose two backendRefs (a Service per colour)
  * carry the weights: any split. Cutover creates the route and the colour Services when they are missing and
- * owns the route's rules; a change is one merge patch guarded by the resourceVersion it read.
+ * owns the route's rules; a change is one merge patch guarded by the resourceVersion it read. A route or colour
+ * Service of another workspace or environment, or one Cutover did not make, is refused (OwnedElsewhereError).
  */
 export class GatewayApiRouter implements TrafficRouter {
   readonly type = 'gateway-api';
@@ -32,10 +35,16 @@ export class GatewayApiRouter implements TrafficRouter {
 
   constructor(
     private readonly clients: KubeClients,
+    private readonly owner: Scope,
     private readonly service: string,
     private readonly definition: KubernetesServiceDefinition,
     private readonly config: GatewayTraffic,
   ) {}
+
+  /** Checks that the route and the colour Services, where they exist, are the owner's to change. */
+  async claim(): Promise<void> {
+    await Promise.all([this.read(), ...colors.map((color) => this.readColorService(colorBackendName(this.service, color)))]);
+  }
 
   private get namespace() {
     return this.definition.namespace;
@@ -64,14 +73,15 @@ export class GatewayApiRouter implements TrafficRouter {
           throw new Error(`failed to create HTTPRoute ${this.namespace}/${this.service}`, { cause: error });
         }
       }
-      if (sameWeights(weightsOf(route, this.service), weights)) return weights;
+      // read() has checked the owner; an older Cutover's route is labelled with this patch.
+      if (sameWeights(weightsOf(route, this.service), weights) && route.metadata?.labels?.[workspaceLabel] !== undefined) return weights;
       try {
         const patched = (await this.clients.custom.patchNamespacedCustomObject(
           {
             ...httpRoutes,
             namespace: this.namespace,
             name: this.service,
-            body: { metadata: { resourceVersion: route.metadata?.resourceVersion }, spec: { rules: this.rules(weights) } },
+            body: { metadata: { resourceVersion: route.metadata?.resourceVersion, labels: ownerLabels(this.owner) }, spec: { rules: this.rules(weights) } },
           },
           mergePatch,
         )) as HttpRoute;
@@ -95,13 +105,30 @@ export class GatewayApiRouter implements TrafficRouter {
     return weights;
   }
 
+  /** The route, once its owner is checked; undefined when it does not exist. */
   private async read(): Promise<HttpRoute | undefined> {
+    let route: HttpRoute;
     try {
-      return (await this.clients.custom.getNamespacedCustomObject({ ...httpRoutes, namespace: this.namespace, name: this.service })) as HttpRoute;
+      route = (await this.clients.custom.getNamespacedCustomObject({ ...httpRoutes, namespace: this.namespace, name: this.service })) as HttpRoute;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw new Error(`failed to read HTTPRoute ${this.namespace}/${this.service}`, { cause: error });
     }
+    checkOwner({ kind: 'HTTPRoute', namespace: this.namespace, name: this.service }, route.metadata?.labels, this.owner);
+    return route;
+  }
+
+  /** A colour Service, once its owner is checked; undefined when it does not exist. */
+  private async readColorService(name: string): Promise<V1Service | undefined> {
+    let service: V1Service;
+    try {
+      service = await this.clients.core.readNamespacedService({ name, namespace: this.namespace });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new Error(`failed to read Service ${this.namespace}/${name}`, { cause: error });
+    }
+    checkOwner({ kind: 'Service', namespace: this.namespace, name }, service.metadata?.labels, this.owner);
+    return service;
   }
 
   private rules(weights: ColorWeights) {
@@ -112,7 +139,7 @@ export class GatewayApiRouter implements TrafficRouter {
     return {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
-      metadata: { name: this.service, namespace: this.namespace, labels: { app: this.service, [managedByLabel]: 'cutover' } },
+      metadata: { name: this.service, namespace: this.namespace, labels: { app: this.service, ...ownerLabels(this.owner) } },
       spec: {
         parentRefs: [{ name: this.config.gateway.name, ...(this.config.gateway.namespace ? { namespace: this.config.gateway.namespace } : {}) }],
         ...(this.config.hostnames ? { hostnames: this.config.hostnames } : {}),
@@ -121,12 +148,15 @@ export class GatewayApiRouter implements TrafficRouter {
     };
   }
 
-  /** One Service per colour, selecting only that colour's pods (created once, then left alone). */
+  /** One Service per colour, selecting only that colour's pods (created once, then left alone but for adoption). */
   private async ensureColorServices(): Promise<void> {
     await Promise.all(
       colors.map(async (color) => {
+        const name = colorBackendName(this.service, color);
+        const existing = await this.readColorService(name);
+        if (existing) return this.adopt(existing);
         const body: V1Service = {
-          metadata: { name: colorBackendName(this.service, color), namespace: this.namespace, labels: { app: this.service, [managedByLabel]: 'cutover' } },
+          metadata: { name, namespace: this.namespace, labels: { app: this.service, ...ownerLabels(this.owner) } },
           spec: {
             selector: { app: this.service, [colorLabel]: color },
             ports: this.definition.ports.map((port) => ({ name: port.name, port: port.port, targetPort: port.targetPort ?? port.port })),
@@ -135,9 +165,21 @@ export class GatewayApiRouter implements TrafficRouter {
         try {
           await this.clients.core.createNamespacedService({ namespace: this.namespace, body });
         } catch (error) {
-          if (!isConflict(error)) throw new Error(`failed to create Service ${this.namespace}/${body.metadata?.name}`, { cause: error });
+          if (!isConflict(error)) throw new Error(`failed to create Service ${this.namespace}/${name}`, { cause: error });
+          // Created meanwhile: by this owner, or refused here.
+          const raced = await this.readColorService(name);
+          if (raced) await this.adopt(raced);
         }
       }),
+    );
+  }
+
+  /** Labels an older Cutover's colour Service (its owner was checked when it was read) under its resourceVersion. */
+  private async adopt(service: V1Service): Promise<void> {
+    if (service.metadata?.labels?.[workspaceLabel] !== undefined) return;
+    await this.clients.core.patchNamespacedService(
+      { name: service.metadata?.name ?? '', namespace: this.namespace, body: { metadata: { resourceVersion: service.metadata?.resourceVersion, labels: ownerLabels(this.owner) } } },
+      mergePatch,
     );
   }
 }

@@ -26,6 +26,8 @@ export interface TrafficRouter {
   setWeights(weights: ColorWeights): Promise<ColorWeights>;
   /** Whether the provider applies exactly these weights now; "unsupported" where it cannot tell. */
   verifyWeights(weights: ColorWeights): Promise<boolean | 'unsupported'>;
+  /** Checks that the provider's own objects (an HTTPRoute), where they exist, are the owner's; absent when it has none. */
+  claim?(): Promise<void>;
 }
 
 /** All traffic to one colour. */

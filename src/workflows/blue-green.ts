@@ -8,6 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { releaseLockKey } from '../releases/lock-key.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import type { Color } from './lib/colors.ts';
 import { recordSample, type MonitorTally } from './lib/monitor.ts';
@@ -165,7 +166,7 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
         workflowId: `retire/${input.workspaceId}/${input.environment}/${input.service}/${input.deploymentId}`,
         parentClosePolicy: ParentClosePolicy.ABANDON,
         taskQueue: workflowInfo().taskQueue,
-        args: [{ ...target, color: active, retainMs: timings.retentionMs, releaseId: workflowInfo().workflowId }],
+        args: [{ ...target, color: active, retainMs: timings.retentionMs, lockKey: releaseLockKey(input.service, input.definition) }],
       });
     }
     state.step = 'done';

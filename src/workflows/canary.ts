@@ -1,5 +1,6 @@
 import { CancellationScope, condition, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { releaseLockKey } from '../releases/lock-key.ts';
 import { runAnalysis } from './canary-analysis.ts';
 import { canaryWeights, stepName, type CanaryStep } from './lib/canary-steps.ts';
 import { standbyColor, type Color } from './lib/colors.ts';
@@ -148,7 +149,7 @@ export async function canaryWorkflow(input: CanaryInput): Promise<ReleaseState> 
       workflowId: `retire/${input.workspaceId}/${input.environment}/${input.service}/${input.deploymentId}/${color}`,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       taskQueue: workflowInfo().taskQueue,
-      args: [{ ...target, color, retainMs: delayMs, releaseId: workflowInfo().workflowId }],
+      args: [{ ...target, color, retainMs: delayMs, lockKey: releaseLockKey(input.service, input.definition) }],
     });
   }
 }

@@ -16,7 +16,9 @@ export interface RetireColorInput extends Scope {
   color: Color;
   /** How long it stays warm (a durable timer: survives worker and server restarts). */
   retainMs: number;
-  /** The workflow id of the service's releases: its release lock is held while the colour is retired. */
+  /** The release lock of the service's objects (releaseLockKey): held while the colour is retired. */
+  lockKey?: string;
+  /** What an older Cutover passed instead of `lockKey` (its release's workflow id); the activity locks the objects all the same. */
   releaseId?: string;
 }
 
@@ -29,5 +31,5 @@ export async function retireColorWorkflow(input: RetireColorInput): Promise<{ re
   const version = await colorVersion(target);
   if (version === null) return { retired: false };
   await sleep(input.retainMs);
-  return { retired: await retireColor({ ...target, version, releaseId: input.releaseId }) };
+  return { retired: await retireColor({ ...target, version, lockKey: input.lockKey, releaseId: input.releaseId }) };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { localServiceKey } from '../../src/targets/local/service-key.ts';
 import { connectSupervisor } from '../../src/targets/local/supervisor-client.ts';
 import { eventually } from '../support/harness.ts';
 import { steadyLoad, useLocalReleaseFixture } from '../support/local-release.ts';
@@ -51,10 +52,10 @@ describe('blue-green releases on the local target', () => {
   });
 
   it('reports a colour whose process died as unhealthy until the supervisor has started it again', async () => {
-    const ports = await register('fragile');
+    await register('fragile');
     expect((await until((await release('fragile', '1.0.0')).id)).status).toBe('succeeded');
     const supervisor = await connectSupervisor(ctx.supervisor);
-    const status = await supervisor!.getService(`fragile-${ports.port}`);
+    const status = await supervisor!.getService(localServiceKey({ workspaceId: ctx.workspace.id, environment: 'staging' }, 'fragile'));
     process.kill(status!.colors.blue!.pid!, 'SIGKILL');
 
     const down = await eventually(async () => {

@@ -23,7 +23,8 @@ export const jobProvider: Provider<'job'> = {
       const { exitCode } = await runner.run(
         { type: 'kubernetes', namespace: provider.namespace, image: provider.image, command: provider.command, env: provider.env },
         {
-          workspaceId: '',
+          workspaceId: context.owner?.workspaceId ?? '',
+          environment: context.owner?.environment,
           runId: context.measurementId,
           jobName: jobNameFor(context.metricName),
           attempt: context.attempt,

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { findDeployment, listDeployments, listDeploymentEvents, type Deployment } from '../../db/repositories/deployments.ts';
 import { deploymentStatuses } from '../../db/schema/index.ts';
 import { findService } from '../../db/repositories/services.ts';
+import { releaseLockKey } from '../../releases/lock-key.ts';
 import { startRelease, type ReleaseWorkflow } from '../../releases/start-release.ts';
 import { canaryOptionsSchema, canaryProblem, canaryRelease, inlineAnalyses } from '../../releases/canary-options.ts';
 import { blueGreenOptionsSchema, blueGreenRelease, dryRunRelease } from '../../releases/strategies.ts';
@@ -128,6 +129,8 @@ export async function startRequestedRelease(
     workspaceId: caller.workspaceId,
     workspaceName: caller.workspaceName,
     requestedBy: caller.tokenName,
+    // The release lock of the objects the release changes; a dry run changes none.
+    lockKey: undefined as string | undefined,
   };
   let workflow: ReleaseWorkflow;
   // Checked before anything is looked up or recorded.
@@ -151,6 +154,7 @@ export async function startRequestedRelease(
       workflow = blueGreenRelease({ ...request, image }, definition, blueGreenOptions!);
     }
     request.image = image;
+    request.lockKey = releaseLockKey(input.service, definition);
   } else {
     workflow = dryRunRelease(request);
   }

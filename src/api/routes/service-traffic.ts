@@ -5,6 +5,8 @@ import { findService } from '../../db/repositories/services.ts';
 import { releaseWorkflowId, startRelease } from '../../releases/start-release.ts';
 import { blueGreenOptionsSchema, blueGreenRelease } from '../../releases/strategies.ts';
 import { switchToWarmColor, withReleaseLock, type SwitchResult } from '../../releases/instant-switch.ts';
+import { releaseLockKey } from '../../releases/lock-key.ts';
+import { ownedElsewhere } from '../../targets/ownership.ts';
 import { releaseTarget, watchService } from '../../targets/registry.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
 import { colors, type Color } from '../../workflows/lib/colors.ts';
@@ -128,8 +130,9 @@ const environmentsRoute = createRoute({
 export function serviceTrafficRoutes(deps: ApiDeps) {
   /**
    * Switches in this process, not through a workflow: one verified write to the target (a Service patch, a
-   * proxy route), which a worker outage or a backed-up task queue cannot delay. The release lock keeps it from
-   * overlapping a release of the same service; the audit middleware records it.
+   * proxy route), which a worker outage or a backed-up task queue cannot delay. The release lock of the
+   * service's objects keeps it from overlapping a release start or a retirement of them; the audit middleware
+   * records it. Objects of another workspace or environment are refused (409), never switched.
    */
   const runSwitch = async (workspaceId: string, environment: string, name: string, to?: Color) => {
     const service = await findService(deps.db, workspaceId, environment, name);
@@ -137,12 +140,15 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
     const definition = serviceDefinitionSchema.parse(service.definition);
     watchService(deps.targets, definition);
     const workflowId = releaseWorkflowId(workspaceId, environment, name);
-    return withReleaseLock(deps.db, workflowId, async (tx) => {
+    const owner = { workspaceId, environment };
+    return withReleaseLock(deps.db, releaseLockKey(name, definition), async (tx) => {
       const running = await findActiveDeployment(tx, workspaceId, workflowId);
       if (running) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: running.id });
       try {
-        return await switchToWarmColor(releaseTarget(deps.targets, name, definition), name, to);
+        return await switchToWarmColor(releaseTarget(deps.targets, owner, name, definition), name, to);
       } catch (error) {
+        const owned = ownedElsewhere(error);
+        if (owned) throw ApiError.conflict(owned.describeFor(owner), { object: owned.object });
         // The lock is released with the transaction; nothing was recorded as switched.
         const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
         throw new ApiError(503, 'target_unavailable', `could not switch ${name}: ${cause}`);
@@ -153,7 +159,9 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
   const redeploy = async (caller: Caller, environment: string, name: string, previous: Deployment) => {
     const service = await findService(deps.db, caller.workspaceId, environment, name);
     if (!service || !previous.image) throw ApiError.notFound(`service ${name} in ${environment}`);
+    const definition = serviceDefinitionSchema.parse(service.definition);
     const request = {
+      lockKey: releaseLockKey(name, definition),
       workspaceId: caller.workspaceId,
       workspaceName: caller.workspaceName,
       requestedBy: caller.tokenName,
@@ -165,7 +173,7 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       options: previous.options,
     };
     const options = blueGreenOptionsSchema.parse(previous.options);
-    const result = await startRelease(deps, request, blueGreenRelease(request, serviceDefinitionSchema.parse(service.definition), options));
+    const result = await startRelease(deps, request, blueGreenRelease(request, definition, options));
     if (!result.started) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: result.runningDeploymentId });
     return result.deployment;
   };

@@ -2,8 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { findActiveDeployment } from '../../db/repositories/deployments.ts';
 import { findService } from '../../db/repositories/services.ts';
 import { withReleaseLock } from '../../releases/instant-switch.ts';
+import { releaseLockKey } from '../../releases/lock-key.ts';
 import { releaseWorkflowId } from '../../releases/start-release.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
+import { ownedElsewhere } from '../../targets/ownership.ts';
 import { releaseTarget } from '../../targets/registry.ts';
 import { trafficRouter } from '../../traffic/registry.ts';
 import { UnsupportedWeightsError } from '../../traffic/router.ts';
@@ -62,7 +64,10 @@ const setTrafficRoute = createRoute({
   },
 });
 
-function unavailable(name: string, error: unknown): ApiError {
+/** The error to answer with: 409 naming the object when it is another owner's, else 503 (the provider failed). */
+function unavailable(name: string, error: unknown, owner: { workspaceId: string; environment: string }): ApiError {
+  const owned = ownedElsewhere(error);
+  if (owned) return ApiError.conflict(owned.describeFor(owner), { object: owned.object });
   const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
   return new ApiError(503, 'target_unavailable', `could not reach the traffic provider of ${name}: ${cause}`);
 }
@@ -73,16 +78,17 @@ export function serviceWeightRoutes(deps: ApiDeps) {
     const service = await findService(deps.db, workspaceId, environment, name);
     if (!service) throw ApiError.notFound(`service ${name} in ${environment}`);
     const definition = serviceDefinitionSchema.parse(service.definition);
-    return { definition, router: trafficRouter(deps.targets, name, definition) };
+    const owner = { workspaceId, environment };
+    return { definition, owner, router: trafficRouter(deps.targets, owner, name, definition) };
   };
 
   return createRouter()
     .openapi(getTrafficRoute, async (c) => {
       const { name } = c.req.valid('param');
       const { environment } = c.req.valid('query');
-      const { router } = await load(callerOf(c).workspaceId, environment, name);
+      const { router, owner } = await load(callerOf(c).workspaceId, environment, name);
       const weights = await router.weights().catch((error: unknown) => {
-        throw unavailable(name, error);
+        throw unavailable(name, error, owner);
       });
       return c.json({ provider: router.type, capabilities: router.capabilities, weights: weights ?? null }, 200);
     })
@@ -92,17 +98,17 @@ export function serviceWeightRoutes(deps: ApiDeps) {
       const weights = { blue, green };
       const { workspaceId } = callerOf(c);
       c.set('audit', { action: 'service.traffic', target: `service/${environment}/${name}`, details: weights });
-      const { definition, router } = await load(workspaceId, environment, name);
+      const { definition, owner, router } = await load(workspaceId, environment, name);
       if (!router.capabilities.partialWeights && blue !== 0 && green !== 0) {
         throw ApiError.conflict(`the ${router.type} provider of ${name} sends all traffic to one colour: use 0 and 100, or a provider that splits`);
       }
       const workflowId = releaseWorkflowId(workspaceId, environment, name);
-      const applied = await withReleaseLock(deps.db, workflowId, async (tx) => {
+      const applied = await withReleaseLock(deps.db, releaseLockKey(name, definition), async (tx) => {
         const running = await findActiveDeployment(tx, workspaceId, workflowId);
         if (running) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: running.id });
         try {
           // Traffic only to colours that can answer it.
-          const target = releaseTarget(deps.targets, name, definition);
+          const target = releaseTarget(deps.targets, owner, name, definition);
           for (const color of colors) {
             if (weights[color] > 0 && (await target.podHealth(color)).ready === 0) {
               throw ApiError.conflict(`${name}-${color} has no ready instances`, { color });
@@ -112,7 +118,7 @@ export function serviceWeightRoutes(deps: ApiDeps) {
         } catch (error) {
           if (error instanceof ApiError) throw error;
           if (error instanceof UnsupportedWeightsError) throw ApiError.conflict(error.message);
-          throw unavailable(name, error);
+          throw unavailable(name, error, owner);
         }
       });
       return c.json({ provider: router.type, capabilities: router.capabilities, weights: applied }, 200);

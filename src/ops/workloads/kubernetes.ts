@@ -1,4 +1,5 @@
 import { ApiException, type BatchV1Api, type CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { environmentLabel, managedByLabel, OwnedElsewhereError, workspaceLabel } from '../../targets/ownership.ts';
 import type { Workload } from '../definition.ts';
 import type { WorkloadContext, WorkloadRunner } from './types.ts';
 import { WorkloadError } from './types.ts';
@@ -16,12 +17,22 @@ export function jobObjectName(jobName: string, runId: string, attempt: number): 
   return `ops-${jobName.slice(0, 40).replace(/-+$/, '')}-${runId.slice(0, 8)}-${attempt}`;
 }
 
-/** The Job for one attempt: no Kubernetes-side retries (Temporal retries), cleaned up an hour after it ends. */
-export function buildJob(workload: KubernetesWorkload, context: Pick<WorkloadContext, 'jobName' | 'runId' | 'attempt'>): V1Job {
-  const labels = {
-    'app.kubernetes.io/managed-by': 'cutover',
+const runLabel = 'cutover.dev/ops-run';
+
+/**
+ * The Job for one attempt: no Kubernetes-side retries (Temporal retries), cleaned up an hour after it ends. It
+ * carries its workspace and (where known) environment, like every object Cutover creates.
+ */
+export function buildJob(
+  workload: KubernetesWorkload,
+  context: Pick<WorkloadContext, 'jobName' | 'runId' | 'attempt'> & Partial<Pick<WorkloadContext, 'workspaceId' | 'environment'>>,
+): V1Job {
+  const labels: Record<string, string> = {
+    [managedByLabel]: 'cutover',
+    ...(context.workspaceId ? { [workspaceLabel]: context.workspaceId } : {}),
+    ...(context.environment ? { [environmentLabel]: context.environment } : {}),
     'cutover.dev/ops-job': context.jobName,
-    'cutover.dev/ops-run': context.runId,
+    [runLabel]: context.runId,
   };
   return {
     apiVersion: 'batch/v1',
@@ -84,11 +95,12 @@ export function kubernetesRunner(options: { clients: () => JobClients; pollMs?: 
         await clients.batch.createNamespacedJob({ namespace, body });
         context.onLine('stdout', `created Job ${namespace}/${name}`);
       } catch (error) {
-        // A retried activity may find the Job its previous try created: wait for that one.
         if (!(error instanceof ApiException && error.code === 409)) {
           const retryable = !(error instanceof ApiException && [400, 403, 404, 422].includes(error.code));
           throw new WorkloadError(`could not create Job ${namespace}/${name}: ${describe(error)}`, retryable, { cause: error });
         }
+        // A retried activity may find the Job its previous try created: wait for that one, but only if it is.
+        await assertSameRun(clients, namespace, name, body);
       }
       let state: JobState = { state: 'running' };
       while (state.state === 'running') {
@@ -108,6 +120,21 @@ export function kubernetesRunner(options: { clients: () => JobClients; pollMs?: 
       return { exitCode: exitCodeOf(pod) ?? (state.state === 'complete' ? 0 : 1) };
     },
   };
+}
+
+/**
+ * A Job of this name exists already: it must be this attempt's own (same owner labels, same run), or the runner
+ * would wait on, and copy the log of, someone else's Job. Anything else is refused for good, naming no owner.
+ */
+async function assertSameRun(clients: JobClients, namespace: string, name: string, wanted: V1Job): Promise<void> {
+  const existing = await clients.batch.readNamespacedJob({ name, namespace });
+  const have = existing.metadata?.labels ?? {};
+  const want = wanted.metadata?.labels ?? {};
+  if ([managedByLabel, workspaceLabel, environmentLabel, runLabel].every((label) => have[label] === want[label])) return;
+  const owner = have[managedByLabel] === 'cutover' ? { workspaceId: have[workspaceLabel], environment: have[environmentLabel] } : undefined;
+  throw new WorkloadError(`Job ${namespace}/${name} exists and is not this run's: it is not adopted`, false, {
+    cause: new OwnedElsewhereError({ kind: 'Job', namespace, name }, owner),
+  });
 }
 
 async function copyLog(clients: JobClients, namespace: string, pod: string, context: WorkloadContext): Promise<void> {

@@ -1,9 +1,11 @@
 import type { V1Container, V1Deployment, V1Probe, V1Service } from '@kubernetes/client-node';
+import type { Scope } from '../../bindings/scope.ts';
 import type { KubernetesServiceDefinition } from '../../services/definition.ts';
 import type { Color } from '../../workflows/lib/colors.ts';
+import { ownerLabels } from '../ownership.ts';
 
+export { managedByLabel } from '../ownership.ts';
 export const colorLabel = 'cutover.dev/color';
-export const managedByLabel = 'app.kubernetes.io/managed-by';
 /** Annotation on a colour's Deployment: the release version it runs. */
 export const versionAnnotation = 'cutover.dev/version';
 
@@ -39,8 +41,10 @@ export function colorDeployment(
   definition: KubernetesServiceDefinition,
   image: string,
   replicas: number,
+  owner: Scope,
 ): V1Deployment {
-  const labels = { app: service, [colorLabel]: color, [managedByLabel]: 'cutover' };
+  // The pods carry the owner too; the selector stays app and colour (it is immutable, and older Cutovers set it so).
+  const labels = { app: service, [colorLabel]: color, ...ownerLabels(owner) };
   return {
     metadata: { name: deploymentName(service, color), namespace: definition.namespace, labels },
     spec: {
@@ -52,12 +56,12 @@ export function colorDeployment(
 }
 
 /** The stable Service (`<svc>`) or the preview Service (`<svc>-preview`), selecting one colour. */
-export function colorService(service: string, role: 'stable' | 'preview', color: Color, definition: KubernetesServiceDefinition): V1Service {
+export function colorService(service: string, role: 'stable' | 'preview', color: Color, definition: KubernetesServiceDefinition, owner: Scope): V1Service {
   return {
     metadata: {
       name: role === 'stable' ? service : previewServiceName(service),
       namespace: definition.namespace,
-      labels: { app: service, [managedByLabel]: 'cutover' },
+      labels: { app: service, ...ownerLabels(owner) },
     },
     spec: {
       selector: { app: service, [colorLabel]: color },

@@ -1,7 +1,10 @@
+import type { Scope } from '../../bindings/scope.ts';
 import type { LocalServiceDefinition } from '../../services/definition.ts';
 import { colors, type Color } from '../../workflows/lib/colors.ts';
+import { OwnedElsewhereError } from '../ownership.ts';
 import type { ColorHealth, ReleaseTarget, RolloutStatus } from '../target.ts';
 import { fillCommand } from './command.ts';
+import { localServiceKey } from './service-key.ts';
 import type { ColorSpec } from './supervisor/color-process.ts';
 
 /** A colour's process as the supervisor reports it. */
@@ -38,6 +41,14 @@ export interface SupervisorControl {
 /** A colour that crashed this often before it was ever ready has failed its rollout. */
 const crashLoopRestarts = 3;
 
+/** Turns the supervisor's "that port is another of my services'" into OwnedElsewhereError; other errors pass as they are. */
+function ownedElsewhereFrom(error: unknown): unknown {
+  const answer = error as { status?: number; code?: string; details?: { port?: number; heldBy?: string } } | undefined;
+  if (answer?.status !== 409 || answer.code !== 'port_in_use' || answer.details?.heldBy !== 'service') return error;
+  // The other service may be another workspace's: its name is not told.
+  return new OwnedElsewhereError({ kind: 'port', namespace: 'local', name: String(answer.details?.port ?? '?') }, {});
+}
+
 /**
  * Blue-green on this machine: each colour is a process the supervisor runs, and the supervisor's proxy sends
  * stable traffic by weight (all of it to one colour, for blue-green) and preview traffic to the standby.
@@ -45,26 +56,47 @@ const crashLoopRestarts = 3;
 export class LocalBlueGreen implements ReleaseTarget {
   constructor(
     private readonly supervisor: () => Promise<SupervisorControl>,
+    private readonly owner: Scope,
     private readonly service: string,
     private readonly definition: LocalServiceDefinition,
   ) {}
 
-  /** The supervisor knows a service by its name and public port: two services cannot share a port. */
-  private get key() {
+  /**
+   * The supervisor knows a service by workspace, environment and name, so two workspaces' services of one name
+   * are two services; a port one of them holds is refused to the other (OwnedElsewhereError).
+   */
+  get key(): string {
+    return localServiceKey(this.owner, this.service);
+  }
+
+  /** What an older Cutover called the service (name and public port): read until the first write takes it over. */
+  private get legacyKey(): string {
     return `${this.service}-${this.definition.local.port}`;
   }
 
-  /** The supervisor, with this service declared on it (idempotent, so a restarted supervisor learns it again). */
+  /**
+   * The supervisor, with this service declared on it (idempotent, so a restarted supervisor learns it again).
+   * Declaring it takes over the same service of an older Cutover (keyed by name and port) with its processes.
+   */
   private async control(): Promise<SupervisorControl> {
     const supervisor = await this.supervisor();
     const { port, previewPort, host } = this.definition.local;
-    await supervisor.putService(this.key, { port, previewPort, host });
+    try {
+      await supervisor.putService(this.key, { port, previewPort, host });
+    } catch (error) {
+      throw ownedElsewhereFrom(error);
+    }
     return supervisor;
   }
 
+  /** The service as the supervisor has it; an older Cutover's entry of it until a write takes it over. */
   private async status(): Promise<LocalServiceStatus | undefined> {
-    return (await this.supervisor()).getService(this.key);
+    const supervisor = await this.supervisor();
+    return (await supervisor.getService(this.key)) ?? (await supervisor.getService(this.legacyKey));
   }
+
+  /** Nothing to read first: another owner's service has another key, and its ports are refused when this one is declared. */
+  async claim(): Promise<void> {}
 
   async activeColor(): Promise<Color | undefined> {
     const weights = (await this.status())?.routes.weights;
@@ -75,15 +107,12 @@ export class LocalBlueGreen implements ReleaseTarget {
     const { local, env } = this.definition;
     const port = local.colorPorts[color];
     const [command, ...args] = fillCommand(local.command, { image, version, color, port: String(port) });
-    await (await this.control()).putColor(this.key, color, {
-      command: command!,
-      args,
-      cwd: local.cwd,
-      env,
-      port,
-      version,
-      readiness: local.readiness,
-    });
+    const supervisor = await this.control();
+    try {
+      await supervisor.putColor(this.key, color, { command: command!, args, cwd: local.cwd, env, port, version, readiness: local.readiness });
+    } catch (error) {
+      throw ownedElsewhereFrom(error);
+    }
   }
 
   async rollout(color: Color): Promise<RolloutStatus> {

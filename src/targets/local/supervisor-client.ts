@@ -23,10 +23,14 @@ export class SupervisorRequestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
   }
 }
+
+/** A service's route on the control API; keys are URL-safe already (service-key.ts), encoded all the same. */
+const servicePath = (key: string) => `/services/${encodeURIComponent(key)}`;
 
 /** The control API over HTTP on 127.0.0.1. */
 export class SupervisorClient implements SupervisorControl {
@@ -42,21 +46,22 @@ export class SupervisorClient implements SupervisorControl {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (response.status === 204) return undefined as T;
-    const payload = (await response.json()) as T & { error?: { code: string; message: string } };
+    const payload = (await response.json()) as T & { error?: { code: string; message: string; details?: unknown } };
     if (!response.ok) {
-      throw new SupervisorRequestError(response.status, payload.error?.code ?? 'unknown', `supervisor: ${method} ${route}: ${payload.error?.message ?? response.status}`);
+      const error = payload.error;
+      throw new SupervisorRequestError(response.status, error?.code ?? 'unknown', `supervisor: ${method} ${route}: ${error?.message ?? response.status}`, error?.details);
     }
     return payload;
   }
 
   async putService(key: string, spec: { port: number; previewPort: number; host: string }): Promise<void> {
-    await this.call('PUT', `/services/${key}`, spec);
+    await this.call('PUT', servicePath(key), spec);
   }
 
   /** Everything the supervisor reports (pids, exits, in-flight requests), not only what a release needs. */
   async getService(key: string): Promise<ServiceStatus | undefined> {
     try {
-      return await this.call<ServiceStatus>('GET', `/services/${key}`);
+      return await this.call<ServiceStatus>('GET', servicePath(key));
     } catch (error) {
       if (error instanceof SupervisorRequestError && error.status === 404) return undefined;
       throw error;
@@ -64,19 +69,19 @@ export class SupervisorClient implements SupervisorControl {
   }
 
   async putColor(key: string, color: Color, spec: LocalColorSpec): Promise<void> {
-    await this.call('PUT', `/services/${key}/colors/${color}`, spec);
+    await this.call('PUT', `${servicePath(key)}/colors/${color}`, spec);
   }
 
   async stopColor(key: string, color: Color, drainTimeoutMs: number): Promise<void> {
-    await this.call('DELETE', `/services/${key}/colors/${color}?drainTimeoutMs=${drainTimeoutMs}`);
+    await this.call('DELETE', `${servicePath(key)}/colors/${color}?drainTimeoutMs=${drainTimeoutMs}`);
   }
 
   async setRoutes(key: string, routes: { weights?: Record<Color, number>; preview?: Color | null }): Promise<LocalServiceStatus['routes']> {
-    return this.call('PUT', `/services/${key}/routes`, routes);
+    return this.call('PUT', `${servicePath(key)}/routes`, routes);
   }
 
   async deleteService(key: string, drainTimeoutMs = 30_000): Promise<void> {
-    await this.call('DELETE', `/services/${key}?drainTimeoutMs=${drainTimeoutMs}`);
+    await this.call('DELETE', `${servicePath(key)}?drainTimeoutMs=${drainTimeoutMs}`);
   }
 }
 

@@ -2,10 +2,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { colors } from '../../../workflows/lib/colors.ts';
+import { isServiceKey } from '../service-key.ts';
 import { SupervisorError, type Supervisor } from './supervisor.ts';
 
 const port = z.number().int().min(1).max(65535);
-const key = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'lower-case letters, digits and "-"');
+/** `<workspace>.<environment>.<name>` (service-key.ts), or a bare name: lower-case letters, digits, "-" and up to two "." */
+const key = z.string().refine(isServiceKey, 'lower-case letters, digits and "-", in up to three parts separated by "."');
 const color = z.enum(colors);
 const serviceSpec = z.object({ port, previewPort: port, host: z.enum(['127.0.0.1', '0.0.0.0', '::1', '::']).default('127.0.0.1') }).strict();
 const colorSpec = z
@@ -104,7 +106,7 @@ export function createControlApp(supervisor: Supervisor, options: { token: strin
   });
   app.onError((error, c) => {
     if (error instanceof ControlError || error instanceof SupervisorError) {
-      const details = error instanceof ControlError ? error.details : undefined;
+      const details = error.details;
       return c.json({ error: { code: error.code, message: error.message, ...(details ? { details } : {}) } }, error.status);
     }
     return c.json({ error: { code: 'internal', message: error.message } }, 500);

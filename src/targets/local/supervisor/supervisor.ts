@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../../logger.ts';
 import { colors, type Color } from '../../../workflows/lib/colors.ts';
+import { legacyServiceKey } from '../service-key.ts';
 import { ColorProcess, type ColorSpec, type ColorStatus } from './color-process.ts';
 import { ServiceProxy, type Routes } from './proxy.ts';
 import { killLeftover, loadState, saveState, type SavedService } from './state.ts';
@@ -27,6 +28,7 @@ export class SupervisorError extends Error {
     readonly status: 404 | 409 | 422,
     readonly code: string,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -65,9 +67,22 @@ export class Supervisor {
     mkdirSync(this.logDir, { recursive: true });
   }
 
-  /** Reopens the proxies and restarts the colours of the last saved state (leftover processes are killed first). */
+  /**
+   * Reopens the proxies and restarts the colours of the last saved state (leftover processes are killed first).
+   * A state file of an older Cutover (services keyed `<name>-<port>`) restores as it is; each such service is
+   * taken over by the first owner's key that declares it (see applyService). An unreadable file is set aside.
+   */
   async restore(): Promise<void> {
-    for (const [key, saved] of Object.entries(loadState(this.stateFile))) {
+    let state: Record<string, SavedService>;
+    try {
+      state = loadState(this.stateFile);
+    } catch (error) {
+      const aside = `${this.stateFile}.unreadable-${Date.now()}`;
+      renameSync(this.stateFile, aside);
+      this.logger.error({ err: error, aside }, 'the state file could not be read; it was set aside and nothing was restored');
+      state = {};
+    }
+    for (const [key, saved] of Object.entries(state)) {
       try {
         for (const color of colors) {
           const colorState = saved.colors[color];
@@ -103,15 +118,45 @@ export class Supervisor {
   }
 
   private async applyService(key: string, spec: ServiceSpec): Promise<ServiceStatus> {
+    if (!this.services.has(key)) this.adoptLegacy(key, spec);
     const existing = this.services.get(key);
+    this.refuseOthersPorts(key, [spec.port, spec.previewPort]);
     if (existing && sameJson(existing.spec, spec)) return this.status(key);
     const routes = existing?.proxy.routes ?? { weights: noTraffic, preview: null };
     if (existing) await existing.proxy.close();
     const entry = await this.open(key, { ...spec, routes, colors: {} }, existing?.colors, existing?.stopped);
     entry.proxy.route(routes);
     delete this.unrestored[key];
+    const legacy = legacyServiceKey(key, spec.port);
+    if (legacy) delete this.unrestored[legacy];
     this.save();
     return this.status(key);
+  }
+
+  /**
+   * An owner's key takes over the service an older Cutover keyed by name and public port (`<name>-<port>`), with
+   * its proxy and processes, so an upgrade moves no traffic. Ports are bound to one workspace environment, so
+   * only that environment's service of that name declares it.
+   */
+  private adoptLegacy(key: string, spec: ServiceSpec): void {
+    const legacy = legacyServiceKey(key, spec.port);
+    const entry = legacy === undefined ? undefined : this.services.get(legacy);
+    if (!legacy || !entry || entry.spec.port !== spec.port) return;
+    this.services.delete(legacy);
+    this.services.set(key, entry);
+    this.logger.info({ key, legacy }, 'took over a service an older Cutover declared');
+    this.save();
+  }
+
+  /** Ports another service holds (its proxy's, its colours') are refused, whoever asks: they are not this key's. */
+  private refuseOthersPorts(key: string, ports: number[]): void {
+    for (const [other, entry] of this.services) {
+      if (other === key) continue;
+      const held = new Set([entry.spec.port, entry.spec.previewPort, ...Object.values(entry.colors).map((process) => process.spec.port)]);
+      const taken = ports.find((port) => held.has(port));
+      // Which service holds it is not told: it may be another workspace's.
+      if (taken !== undefined) throw new SupervisorError(409, 'port_in_use', `port ${taken} belongs to another service`, { port: taken, heldBy: 'service' });
+    }
   }
 
   async deleteService(key: string, drainTimeoutMs: number): Promise<void> {
@@ -130,6 +175,7 @@ export class Supervisor {
 
   private async applyColor(key: string, color: Color, spec: ColorSpec): Promise<ServiceStatus> {
     const entry = this.entry(key);
+    this.refuseOthersPorts(key, [spec.port]);
     const current = entry.colors[color];
     if (current && sameJson(current.spec, spec) && current.status().state !== 'stopped') return this.status(key);
     if (current) {
