@@ -39,6 +39,7 @@ export function createHookActivities(deps: { kube: () => KubeClients; bindings: 
       const lines: string[] = [];
       const context: WorkloadContext = {
         workspaceId: input.workspaceId,
+        environment: input.environment,
         runId: input.deploymentId.slice(0, 8),
         jobName: `${input.service}-${input.hook}`,
         attempt: activity.info.attempt,

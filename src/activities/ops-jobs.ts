@@ -89,6 +89,7 @@ export function createOpsJobActivities(deps: { db: Database; logger: Logger; bin
       try {
         const result = await runWorkload(registry, input.workload, {
           workspaceId: input.workspaceId,
+          environment: input.environment,
           runId: input.runId,
           jobName: input.jobName,
           attempt,

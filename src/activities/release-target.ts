@@ -1,5 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { checkDefinition, imageAllowed } from '../bindings/check.ts';
+import { enforce, requireBinding, urlsCheckedWhereFetched } from '../bindings/enforce.ts';
+import type { BindingLookup } from '../bindings/policy.ts';
 import type { Scope } from '../bindings/scope.ts';
+import type { OpsWorkerOptions } from '../ops/workloads/index.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/client.ts';
@@ -59,7 +63,7 @@ function refusingOwnedElsewhere<T extends Record<string, (input: never) => Promi
  * Activities that act on a service's target (Kubernetes or this machine); the target's clients are made
  * lazily so a worker without a cluster, or without local services, still starts.
  */
-export function createReleaseTargetActivities(deps: TargetDeps & { db: Database }) {
+export function createReleaseTargetActivities(deps: TargetDeps & { db: Database; bindings: BindingLookup; ops?: OpsWorkerOptions }) {
   const target = (input: ServiceTarget) => releaseTarget(deps, ownerOf(input), input.service, input.definition);
   const router = (input: ServiceTarget) => trafficRouter(deps, ownerOf(input), input.service, input.definition);
   return refusingOwnedElsewhere({
@@ -70,7 +74,21 @@ export function createReleaseTargetActivities(deps: TargetDeps & { db: Database 
       return (await bg.activeColor()) ?? null;
     },
 
+    /**
+     * Runs the version on a colour — after checking, here where it happens, that the definition and the image
+     * are inside the binding (it may have narrowed since the release started) and that this worker runs local
+     * commands at all (CUTOVER_LOCAL_COMMANDS).
+     */
     async deployColor(input: ServiceTarget & { color: Color; image: string; version: string }): Promise<void> {
+      const binding = await requireBinding(deps.bindings, input, input.definition.target);
+      const violations = checkDefinition(input.definition, binding, { urlCheck: urlsCheckedWhereFetched });
+      if (input.definition.target === 'kubernetes' && !imageAllowed(input.image, binding.policy.imagePrefixes)) {
+        violations.push({ path: 'image', rule: 'image-not-allowed', message: `image ${input.image} does not start with an image prefix the binding allows` });
+      }
+      if (input.definition.target === 'local' && deps.ops?.localCommands === false) {
+        violations.push({ path: 'definition.local.command', rule: 'local-commands-off', message: 'this worker does not run local commands (CUTOVER_LOCAL_COMMANDS=false)' });
+      }
+      enforce(violations);
       await target(input).deploy(input.color, input.image, input.version);
     },
 

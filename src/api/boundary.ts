@@ -28,11 +28,15 @@ async function bindingOrRefuse(deps: BoundaryDeps, caller: Caller, environment: 
   return binding!;
 }
 
+/** The endpoints a definition sets for its own colours: they pass where the binding grants them as its own. */
+const ownEndpoints = (definition: ServiceDefinition) => [definition.endpoints?.preview, definition.endpoints?.stable];
+
 /** A service definition (POST/PUT /services), with its analysis templates and URLs. */
 export async function assertDefinitionAllowed(deps: BoundaryDeps, caller: Caller, environment: string, definition: ServiceDefinition): Promise<void> {
   const binding = await bindingOrRefuse(deps, caller, environment, definition.target);
   const kubernetes = definition.target === 'kubernetes' ? binding : await findBinding(deps.db, { workspaceId: caller.workspaceId, environment }, 'kubernetes');
-  refuseIfAny(checkDefinition(definition, binding, { urlCheck: urlCheckFor(binding, deps.platformPorts ?? []), kubernetes }));
+  const urlCheck = urlCheckFor(binding, deps.platformPorts ?? [], ownEndpoints(definition));
+  refuseIfAny(checkDefinition(definition, binding, { urlCheck, kubernetes }));
 }
 
 /**
@@ -46,7 +50,7 @@ export async function assertReleaseAllowed(
 ): Promise<void> {
   const binding = await bindingOrRefuse(deps, caller, request.environment, request.definition.target);
   const kubernetes = request.definition.target === 'kubernetes' ? binding : await findBinding(deps.db, { workspaceId: caller.workspaceId, environment: request.environment }, 'kubernetes');
-  const urlCheck = urlCheckFor(binding, deps.platformPorts ?? []);
+  const urlCheck = urlCheckFor(binding, deps.platformPorts ?? [], ownEndpoints(request.definition));
   const violations = checkDefinition(request.definition, binding, { urlCheck, kubernetes, at: 'service.definition' });
   if (request.definition.target === 'kubernetes' && !imageAllowed(request.image, binding.policy.imagePrefixes)) {
     violations.push({ path: 'image', rule: 'image-not-allowed', message: `image ${request.image} does not start with an image prefix the binding allows` });

@@ -3,6 +3,7 @@ import { findService, insertService, listServices, updateService, type ServiceRo
 import { serviceDefinitionSchema, type ServiceDefinition } from '../../services/definition.ts';
 import { keepMaskedSecrets, maskDefinition } from '../../services/mask.ts';
 import { watchService } from '../../targets/registry.ts';
+import { assertDefinitionAllowed } from '../boundary.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
@@ -127,6 +128,7 @@ export function serviceRoutes(deps: ApiDeps) {
       const { name, environment, definition: sent } = c.req.valid('json');
       c.set('audit', { action: 'service.create', target: `service/${environment}/${name}` });
       const definition = withKeptSecrets(sent, undefined);
+      await assertDefinitionAllowed(deps, callerOf(c), environment, definition);
       const row = await insertService(deps.db, { workspaceId: callerOf(c).workspaceId, name, environment, definition });
       if (!row) throw ApiError.conflict(`service ${name} already exists in ${environment}`);
       watchService(deps.targets, definition);
@@ -143,6 +145,7 @@ export function serviceRoutes(deps: ApiDeps) {
       const definition = withKeptSecrets(sent, stored);
       const moved = placementChange(stored, definition);
       if (moved) throw ApiError.conflict(moved);
+      await assertDefinitionAllowed(deps, callerOf(c), environment, definition);
       const row = await updateService(deps.db, { workspaceId, name, environment, definition });
       if (!row) throw ApiError.notFound(`service ${name} in ${environment}`);
       watchService(deps.targets, definition);
