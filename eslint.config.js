@@ -64,7 +64,8 @@ export default tseslint.config(
   },
   {
     // Plain-JavaScript sample apps and fixtures (what the local target runs): outside the TypeScript project.
-    files: ['examples/**/*.mjs', 'tests/support/*.mjs', 'scripts/bench/*.mjs'],
+    // src/temporal/failure-converter.cjs: the SDK require()s it by path, so it is plain CommonJS (see the file).
+    files: ['examples/**/*.mjs', 'tests/support/*.mjs', 'scripts/bench/*.mjs', 'src/**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { parserOptions: { projectService: false } },
   },

@@ -121,6 +121,7 @@ try {
   if (keepRunning) {
     say(`\nStill running so you can look around: Web UI ${stack.temporalUiUrl}, service http://127.0.0.1:${publicPort}.`);
     say(`API ${stack.apiUrl}/api/v1 with the admin token ${stack.createdAdminToken ?? '(set by CUTOVER_ADMIN_TOKEN)'}. Ctrl-C stops everything.`);
+    if (stack.codecUrl) say(`Payloads are encrypted: to read them in the Web UI, paste that token at ${stack.codecUrl}/session and follow the page.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

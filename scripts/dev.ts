@@ -12,6 +12,7 @@ const lines = [
   '  Cutover is running',
   `  API            ${stack.apiUrl}/api/v1   (OpenAPI: ${stack.apiUrl}/api/v1/openapi.json)`,
   `  Temporal UI    ${stack.temporalUiUrl}`,
+  ...(stack.codecUrl ? [`  Decode in UI   ${stack.codecUrl}/session   (payloads are encrypted: paste a token there, see README)`] : []),
   `  Database       ${stack.database.kind === 'pglite' ? `embedded PGlite in ${config.CUTOVER_DATA_DIR}/pglite` : 'DATABASE_URL'}`,
 ];
 if (stack.createdAdminToken) {

@@ -6,6 +6,7 @@ import type { Config } from '../src/config.ts';
 import { databaseOptionsFromConfig, openDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import type { Logger } from '../src/logger.ts';
 import { connectTemporalClient, connectTemporalWorker } from '../src/temporal/connection.ts';
+import { resolvePayloadKeys } from '../src/temporal/payload-keys.ts';
 import { installTemporalRuntime } from '../src/temporal/runtime.ts';
 import { createWorker } from '../src/temporal/worker.ts';
 import { createTargetDeps } from '../src/targets/deps.ts';
@@ -16,6 +17,8 @@ import { startTemporalDevServer, type DevServer } from './temporal/dev-server.ts
 export interface Stack {
   apiUrl: string;
   temporalUiUrl: string;
+  /** The API's codec server, which the dev server's Web UI decodes through (undefined: the UI is not ours). */
+  codecUrl?: string;
   database: DatabaseHandle;
   /** Set when the dev server created the first admin token: shown once. */
   createdAdminToken?: string;
@@ -36,6 +39,9 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     cleanups.length = 0;
   };
   try {
+    // One set of keys for the worker and the API's client: what one writes, the other reads.
+    const payloadKeys = resolvePayloadKeys(config, logger);
+    const codecUrl = config.TEMPORAL_ADDRESS ? undefined : codecEndpoint(config);
     let devServer: DevServer | undefined;
     if (!config.TEMPORAL_ADDRESS) {
       devServer = await startTemporalDevServer({
@@ -44,6 +50,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
         uiPort: config.TEMPORAL_DEV_UI_PORT,
         dbFile: path.join(config.CUTOVER_DATA_DIR, 'temporal', 'dev.db'),
         namespace: config.TEMPORAL_NAMESPACE,
+        codecEndpoint: codecUrl,
         onLog: (line) => logger.debug({ component: 'temporal' }, line),
       });
       cleanups.push(() => devServer!.stop());
@@ -66,6 +73,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      payloadKeys,
       ops: { databaseUrl: config.DATABASE_URL, localCommands: config.CUTOVER_LOCAL_COMMANDS },
       localTarget: config.localTarget,
     });
@@ -78,7 +86,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     const stopWatching = watchSupervisor(config.localTarget, logger);
     cleanups.push(() => Promise.resolve(stopWatching()));
 
-    const temporal = await connectTemporalClient(config);
+    const temporal = await connectTemporalClient(config, payloadKeys);
     cleanups.push(() => temporal.connection.close());
     const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
     cleanups.push(() => targets.close());
@@ -96,6 +104,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     return {
       apiUrl: `http://${config.HOST}:${server.port}`,
       temporalUiUrl: config.temporalUiUrl,
+      codecUrl,
       database,
       createdAdminToken: createdToken,
       stop,
@@ -104,4 +113,16 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     await stop();
     throw error;
   }
+}
+
+/**
+ * Where the Web UI reaches the API's codec. A loopback or wildcard HOST is spelled as the Web UI's own host name
+ * (localhost): the codec cookie then belongs to the UI's site, and SameSite=Lax lets the UI's requests carry it.
+ * Undefined when the port is picked at random (PORT=0): the dev server starts before the API listens.
+ */
+export function codecEndpoint(config: Pick<Config, 'HOST' | 'PORT' | 'temporalUiUrl'>): string | undefined {
+  if (config.PORT === 0) return undefined;
+  const local = ['127.0.0.1', '::1', 'localhost', '0.0.0.0', '::'].includes(config.HOST);
+  const host = local ? new URL(config.temporalUiUrl).hostname : config.HOST;
+  return `http://${host}:${config.PORT}/api/v1/codec`;
 }

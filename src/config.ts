@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { payloadKeysSchema } from './temporal/payload-keys.ts';
 
 /** Accepts "true"/"false"/"1"/"0" from the environment. */
 const booleanFromEnv = z
@@ -19,6 +20,9 @@ const configSchema = z.object({
   CUTOVER_DATA_DIR: z.string().min(1).default('.data'),
   // Token of the first admin of the default workspace; unset means the dev command creates one.
   CUTOVER_ADMIN_TOKEN: z.string().min(16).optional(),
+  // Keys that encrypt Temporal payloads: `id:base64-of-32-bytes`, comma-separated, oldest first (the last encrypts).
+  // Unset: a key file in CUTOVER_DATA_DIR, made on first start (one machine only; see README, Payload encryption).
+  CUTOVER_PAYLOAD_KEYS: payloadKeysSchema.optional(),
   // An existing Temporal cluster; unset means the dev command starts a dev server.
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

@@ -14,6 +14,8 @@ import { bootstrapAdmin } from '../../src/bootstrap.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { createTargetDeps } from '../../src/targets/deps.ts';
 import { createKubeClients } from '../../src/targets/kubernetes/client.ts';
+import { cutoverDataConverter } from '../../src/temporal/codec.ts';
+import { newPayloadKey } from '../../src/temporal/payload-keys.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/temporal/worker.ts';
 import { freePort } from '../../tests/support/ports.ts';
@@ -39,9 +41,11 @@ await database.migrate();
 const { createdToken: token } = await bootstrapAdmin(database.db, { createIfMissing: true });
 const taskQueue = 'bench-switch';
 const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
-const worker = await createWorker({ db: database.db, logger, connection: workerConnection, namespace: 'default', taskQueue, kube: () => kube });
+// Encrypted as in production: the codec's cost is part of the figure. One key, made for this run.
+const payloadKeys = [newPayloadKey()];
+const worker = await createWorker({ db: database.db, logger, connection: workerConnection, namespace: 'default', taskQueue, payloadKeys, kube: () => kube });
 const running = worker.run();
-const temporal = new Client({ connection: await Connection.connect({ address: temporalServer.address }) });
+const temporal = new Client({ connection: await Connection.connect({ address: temporalServer.address }), dataConverter: cutoverDataConverter(payloadKeys) });
 // The API keeps a watch cache of the service's objects, as in production: a switch decides from memory.
 const targets = createTargetDeps({ kube: () => kube, startSupervisor: false, watchKubernetes: true });
 const server = await serveApp(createApp({ db: database.db, temporal, logger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets }), {

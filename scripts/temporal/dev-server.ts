@@ -13,6 +13,8 @@ export interface DevServerOptions {
   dbFile?: string;
   /** No Web UI (tests). */
   headless?: boolean;
+  /** The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`): Cutover's API, …/api/v1/codec. */
+  codecEndpoint?: string;
   namespace?: string;
   /** How long to wait for the frontend to answer. */
   startTimeoutMs?: number;
@@ -33,6 +35,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   args.push('--namespace', options.namespace ?? 'default');
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
+  if (options.codecEndpoint && !options.headless) args.push('--ui-codec-endpoint', options.codecEndpoint);
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

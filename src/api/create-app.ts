@@ -9,6 +9,7 @@ import { auditMutations } from './middleware/audit.ts';
 import { authenticate } from './middleware/auth.ts';
 import { requestLogger } from './middleware/request-logger.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { codecRoutes } from './routes/codec.ts';
 import { deploymentControlRoutes } from './routes/deployment-controls.ts';
 import { deploymentRetryRoutes } from './routes/deployment-retry.ts';
 import { deploymentEventRoutes } from './routes/deployment-events.ts';
@@ -48,6 +49,8 @@ export function createApp(deps: ApiDeps) {
   v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   v1.openAPIRegistry.register('BlueGreenOptions', blueGreenOptionsSchema);
   v1.openAPIRegistry.register('CanaryOptions', canaryOptionsSchema);
+  // Ahead of bearer authentication: the codec answers the Web UI's CORS preflights and checks its own tokens.
+  v1.route('/codec', codecRoutes(deps));
   v1.use('*', authenticate(deps.db));
   v1.route('/workspaces', workspaceRoutes(deps));
   v1.route('/tokens', tokenRoutes(deps));

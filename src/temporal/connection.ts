@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config.ts';
+import { cutoverDataConverter, type PayloadKey } from './codec.ts';
 
 type TemporalConfig = Pick<
   Config,
@@ -21,10 +22,11 @@ async function securityOptions(config: TemporalConfig) {
   };
 }
 
-export async function connectTemporalClient(config: TemporalConfig): Promise<Client> {
+/** A client whose payloads and failures are encrypted with `payloadKeys` (the newest writes; all read). */
+export async function connectTemporalClient(config: TemporalConfig, payloadKeys: readonly PayloadKey[]): Promise<Client> {
   const options: ConnectionOptions = { address: config.temporalAddress, ...(await securityOptions(config)) };
   const connection = await Connection.connect(options);
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: cutoverDataConverter(payloadKeys) });
 }
 
 export async function connectTemporalWorker(config: TemporalConfig): Promise<NativeConnection> {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { createTargetDeps } from '../targets/deps.ts';
+import { cutoverDataConverter, type PayloadKey } from './codec.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -15,7 +16,12 @@ export interface WorkerDeps extends Omit<ActivityDeps, 'kube' | 'local' | 'kubeC
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** A prebuilt bundle (tests build one per run); otherwise the worker bundles src/workflows at start. */
+  /** Encrypt every payload and failure this worker writes with the newest key; read with any of them. */
+  payloadKeys: readonly PayloadKey[];
+  /**
+   * A prebuilt bundle (tests build one per run); otherwise the worker bundles src/workflows at start. Build it with
+   * `failureConverterPath` (codec.ts), or workflow failures leave the sandbox in plaintext.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
@@ -26,6 +32,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+    // Also what the bundler gives the workflow sandbox when it bundles src/workflows itself.
+    dataConverter: cutoverDataConverter(deps.payloadKeys),
     activities: createActivities({
       ...deps,
       ...createTargetDeps({ kube: deps.kube, local: deps.local, localTarget: deps.localTarget, startSupervisor: true, watchKubernetes: false }),

@@ -5,6 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../../scripts/temporal/cli.ts';
 import { startTemporalDevServer } from '../../scripts/temporal/dev-server.ts';
+import { failureConverterPath } from '../../src/temporal/codec.ts';
 import { workflowsPath } from '../../src/temporal/worker.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { freePort } from '../support/ports.ts';
@@ -35,7 +36,8 @@ export default async function setup(project: TestProject) {
       startTimeoutMs: 60_000,
     }),
     createTestDatabase(`cutover_test_${runId}`),
-    bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger }),
+    // With the failure converter that moves messages and stack traces into encrypted payloads (codec.ts).
+    bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundlerLogger }),
   ]);
   const bundleDir = path.join(root, '.data', 'test');
   mkdirSync(bundleDir, { recursive: true });

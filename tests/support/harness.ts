@@ -10,8 +10,10 @@ import { createApiToken, createWorkspace } from '../../src/db/repositories/works
 import type { Role } from '../../src/db/schema/index.ts';
 import type { OpsWorkerOptions } from '../../src/ops/workloads/index.ts';
 import type { KubeClients } from '../../src/targets/kubernetes/client.ts';
+import { cutoverDataConverter } from '../../src/temporal/codec.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/temporal/worker.ts';
+import { testPayloadKeys } from './payload-keys.ts';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 let runtimeInstalled = false;
@@ -65,7 +67,8 @@ export async function startHarness(
   const database = options.database ?? (await openDatabase({ kind: 'postgres', url: inject('databaseUrl'), maxConnections: 4 }));
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
+  // Encrypted like production, with the fixed test key (a worker process of its own reads it too).
+  const temporal = new Client({ connection, dataConverter: cutoverDataConverter(testPayloadKeys) });
   const taskQueue = `test-${randomUUID()}`;
   let worker: Worker | undefined;
   let workerConnection: NativeConnection | undefined;
@@ -78,6 +81,7 @@ export async function startHarness(
       connection: workerConnection,
       namespace: 'default',
       taskQueue,
+      payloadKeys: testPayloadKeys,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       kube: options.kube,
       ops: options.ops,

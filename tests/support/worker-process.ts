@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/db/client.ts';
 import { lazyKubeClients } from '../../src/targets/kubernetes/client.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/temporal/worker.ts';
+import { testPayloadKeys } from './payload-keys.ts';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -24,6 +25,7 @@ const worker = await createWorker({
   connection,
   namespace: 'default',
   taskQueue: env('TEST_TASK_QUEUE'),
+  payloadKeys: testPayloadKeys,
   workflowBundle: { codePath: env('TEST_BUNDLE') },
   kube: process.env.TEST_KUBECONFIG ? lazyKubeClients(process.env.TEST_KUBECONFIG) : undefined,
   localTarget: process.env.TEST_SUPERVISOR_DIR
