@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { createApp } from '../src/api/create-app.ts';
 import { serveApp, type RunningServer } from '../src/api/serve.ts';
-import { bootstrapAdmin } from '../src/bootstrap.ts';
+import { platformPorts } from '../src/bindings/platform-ports.ts';
+import { bootstrapAdmin, bootstrapBindings } from '../src/bootstrap.ts';
 import type { Config } from '../src/config.ts';
 import { databaseOptionsFromConfig, openDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import type { Logger } from '../src/logger.ts';
@@ -60,10 +61,12 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     const database = await openDatabase(databaseOptionsFromConfig(config));
     cleanups.push(() => database.close());
     await database.migrate();
-    const { createdToken } = await bootstrapAdmin(database.db, {
+    const { workspace, createdToken } = await bootstrapAdmin(database.db, {
       adminToken: config.CUTOVER_ADMIN_TOKEN,
       createIfMissing: true,
     });
+    // One machine: the default workspace may use this machine and the worker's cluster (see README, Security).
+    await bootstrapBindings(database.db, workspace);
 
     const workerConnection = await connectTemporalWorker(config);
     cleanups.push(() => workerConnection.close());
@@ -76,6 +79,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       payloadKeys,
       ops: { databaseUrl: config.DATABASE_URL, localCommands: config.CUTOVER_LOCAL_COMMANDS },
       localTarget: config.localTarget,
+      platformPorts: platformPorts(config),
     });
     const running = worker.run();
     cleanups.push(async () => {
@@ -97,6 +101,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       logger: logger.child({ component: 'api' }),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       temporalUiUrl: config.temporalUiUrl,
+      platformPorts: platformPorts(config),
     });
     const server: RunningServer = await serveApp(app, { port: config.PORT, hostname: config.HOST });
     cleanups.push(() => server.close());

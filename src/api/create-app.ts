@@ -8,7 +8,9 @@ import { ApiError } from './errors.ts';
 import { auditMutations } from './middleware/audit.ts';
 import { authenticate } from './middleware/auth.ts';
 import { requestLogger } from './middleware/request-logger.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { bindingRoutes } from './routes/bindings.ts';
 import { codecRoutes } from './routes/codec.ts';
 import { deploymentControlRoutes } from './routes/deployment-controls.ts';
 import { deploymentRetryRoutes } from './routes/deployment-retry.ts';
@@ -52,6 +54,8 @@ export function createApp(deps: ApiDeps) {
   // Ahead of bearer authentication: the codec answers the Web UI's CORS preflights and checks its own tokens.
   v1.route('/codec', codecRoutes(deps));
   v1.use('*', authenticate(deps.db));
+  v1.route('/admin', adminRoutes(deps));
+  v1.route('/bindings', bindingRoutes(deps));
   v1.route('/workspaces', workspaceRoutes(deps));
   v1.route('/tokens', tokenRoutes(deps));
   v1.route('/services', serviceRoutes(deps));

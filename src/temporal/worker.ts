@@ -1,12 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import type { BindingLookup } from '../bindings/policy.ts';
+import { findBinding } from '../db/repositories/bindings.ts';
 import { createTargetDeps } from '../targets/deps.ts';
 import { cutoverDataConverter, type PayloadKey } from './codec.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export interface WorkerDeps extends Omit<ActivityDeps, 'kube' | 'local' | 'kubeCache'> {
+export interface WorkerDeps extends Omit<ActivityDeps, 'kube' | 'local' | 'kubeCache' | 'bindings' | 'platformPorts'> {
+  /** Bindings of workspace environments; default: read from the database. */
+  bindings?: BindingLookup;
+  /** The platform's own ports, never a destination of the worker's requests (see platformPorts). */
+  platformPorts?: number[];
   /** Kubernetes clients; default: the default kubeconfig chain, loaded on first use. */
   kube?: ActivityDeps['kube'];
   /** The local target's supervisor; default: the one at `localTarget`, started when none runs. */
@@ -36,6 +42,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     dataConverter: cutoverDataConverter(deps.payloadKeys),
     activities: createActivities({
       ...deps,
+      bindings: deps.bindings ?? ((scope, kind) => findBinding(deps.db, scope, kind)),
+      platformPorts: deps.platformPorts ?? [],
       ...createTargetDeps({ kube: deps.kube, local: deps.local, localTarget: deps.localTarget, startSupervisor: true, watchKubernetes: false }),
     }),
   });

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createApp, type App } from '../../src/api/create-app.ts';
 import { createTargetDeps } from '../../src/targets/deps.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.ts';
 import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
+import { bindTestWorkspace } from './bindings.ts';
 import type { Role } from '../../src/db/schema/index.ts';
 import type { OpsWorkerOptions } from '../../src/ops/workloads/index.ts';
 import type { KubeClients } from '../../src/targets/kubernetes/client.ts';
@@ -23,6 +24,8 @@ export interface TestWorkspace {
   id: string;
   name: string;
   tokens: Record<Role, string>;
+  /** A platform admin's token, held by an admin of this workspace (creates workspaces, binds targets). */
+  platformAdmin: string;
 }
 
 export async function createTestWorkspace(db: Database, prefix = 'ws'): Promise<TestWorkspace> {
@@ -33,7 +36,11 @@ export async function createTestWorkspace(db: Database, prefix = 'ws'): Promise<
   for (const role of ['viewer', 'operator', 'admin'] as const) {
     tokens[role] = (await createApiToken(db, { workspaceId: workspace.id, name: `${name}-${role}`, role })).plaintext;
   }
-  return { id: workspace.id, name, tokens };
+  // Tests release to the local target and to namespaces they bind themselves (bindNamespaces).
+  await bindTestWorkspace(db, workspace.id, 'local');
+  await bindTestWorkspace(db, workspace.id, 'kubernetes');
+  const platformAdmin = (await createApiToken(db, { workspaceId: workspace.id, name: `${name}-platform`, role: 'admin', platformAdmin: true })).plaintext;
+  return { id: workspace.id, name, tokens, platformAdmin };
 }
 
 export interface Harness {
@@ -58,14 +65,19 @@ export async function startHarness(
     ops?: OpsWorkerOptions;
     /** The local target's supervisor this harness's worker starts and its API uses. */
     localTarget?: { dataDir: string; port: number };
+    /** Ports no request of a workspace may reach (the platform's own); default: this run's Postgres and Temporal. */
+    platformPorts?: number[];
+    /** Where the API, the worker and (for the first harness of a process) Temporal's runtime log; default: silent. */
+    logger?: Logger;
   } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
-    installTemporalRuntime(testLogger);
+    installTemporalRuntime(options.logger ?? testLogger);
     runtimeInstalled = true;
   }
   const database = options.database ?? (await openDatabase({ kind: 'postgres', url: inject('databaseUrl'), maxConnections: 4 }));
   const address = inject('temporalAddress');
+  const platformPorts = options.platformPorts ?? [Number(new URL(inject('databaseUrl')).port || 5432), Number(address.split(':').at(-1))];
   const connection = await Connection.connect({ address });
   // Encrypted like production, with the fixed test key (a worker process of its own reads it too).
   const temporal = new Client({ connection, dataConverter: cutoverDataConverter(testPayloadKeys) });
@@ -77,7 +89,7 @@ export async function startHarness(
     workerConnection = await NativeConnection.connect({ address });
     worker = await createWorker({
       db: database.db,
-      logger: testLogger,
+      logger: options.logger ?? testLogger,
       connection: workerConnection,
       namespace: 'default',
       taskQueue,
@@ -86,11 +98,12 @@ export async function startHarness(
       kube: options.kube,
       ops: options.ops,
       localTarget: options.localTarget,
+      platformPorts,
     });
     running = worker.run();
   }
   const targets = createTargetDeps({ kube: options.kube, localTarget: options.localTarget, startSupervisor: false, watchKubernetes: true });
-  const app = createApp({ db: database.db, temporal, logger: testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets });
+  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets });
   return {
     db: database.db,
     temporal,

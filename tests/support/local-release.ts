@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
+import type { OpsWorkerOptions } from '../../src/ops/workloads/index.ts';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { stopSupervisor, type SupervisorAddress } from '../../src/targets/local/supervisor-client.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from './harness.ts';
@@ -25,12 +27,12 @@ type Version = '1.0.0' | '2.0.0' | '3.0.0';
  * A test file's releases on the local target: a supervisor of its own (started by the harness's worker on the
  * first release), a workspace, and the sample app's releases as the artifacts.
  */
-export function useLocalReleaseFixture(prefix: string, options: { worker?: boolean } = {}) {
+export function useLocalReleaseFixture(prefix: string, options: { worker?: boolean; logger?: Logger; ops?: OpsWorkerOptions } = {}) {
   const ctx = {} as { harness: Harness; workspace: TestWorkspace; supervisor: SupervisorAddress };
 
   beforeAll(async () => {
     ctx.supervisor = { dataDir: mkdtempSync(path.join(tmpdir(), `cutover-${prefix}-`)), port: await freePort() };
-    ctx.harness = await startHarness({ worker: options.worker, localTarget: ctx.supervisor });
+    ctx.harness = await startHarness({ worker: options.worker, localTarget: ctx.supervisor, logger: options.logger, ops: options.ops });
     ctx.workspace = await createTestWorkspace(ctx.harness.db, prefix);
   });
 
