@@ -11,10 +11,10 @@ CREATE TABLE "bindings" (
 );
 --> statement-breakpoint
 CREATE TABLE "bound_namespaces" (
-	"target_id" uuid NOT NULL,
+	"target_kind" text NOT NULL,
 	"namespace" text NOT NULL,
 	"binding_id" uuid NOT NULL,
-	CONSTRAINT "bound_namespaces_target_id_namespace_pk" PRIMARY KEY("target_id","namespace")
+	CONSTRAINT "bound_namespaces_target_kind_namespace_pk" PRIMARY KEY("target_kind","namespace")
 );
 --> statement-breakpoint
 CREATE TABLE "targets" (
@@ -30,12 +30,12 @@ ALTER TABLE "api_tokens" ADD COLUMN "platform_admin" boolean DEFAULT false NOT N
 ALTER TABLE "ops_jobs" ADD COLUMN "environment" text DEFAULT 'ops' NOT NULL;--> statement-breakpoint
 ALTER TABLE "bindings" ADD CONSTRAINT "bindings_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "bindings" ADD CONSTRAINT "bindings_target_id_targets_id_fk" FOREIGN KEY ("target_id") REFERENCES "public"."targets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "bound_namespaces" ADD CONSTRAINT "bound_namespaces_target_id_targets_id_fk" FOREIGN KEY ("target_id") REFERENCES "public"."targets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "bound_namespaces" ADD CONSTRAINT "bound_namespaces_binding_id_bindings_id_fk" FOREIGN KEY ("binding_id") REFERENCES "public"."bindings"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "bindings_workspace_env_kind_unique" ON "bindings" USING btree ("workspace_id","environment","target_kind");--> statement-breakpoint
 CREATE INDEX "bindings_target_idx" ON "bindings" USING btree ("target_id");--> statement-breakpoint
 CREATE INDEX "bound_namespaces_binding_idx" ON "bound_namespaces" USING btree ("binding_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "targets_name_unique" ON "targets" USING btree ("name");--> statement-breakpoint
+CREATE UNIQUE INDEX "targets_name_unique" ON "targets" USING btree ("name");
+--> statement-breakpoint
 -- Backup hooks named a variable of the worker; now they name a database connection their binding grants.
 UPDATE "services" SET "definition" = jsonb_set("definition" #- '{hooks,backup,databaseUrlEnv}', '{hooks,backup,database}', to_jsonb(lower(replace("definition"->'hooks'->'backup'->>'databaseUrlEnv', '_', '-')))) WHERE "definition" #> '{hooks,backup,databaseUrlEnv}' IS NOT NULL;
 --> statement-breakpoint

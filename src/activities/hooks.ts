@@ -34,7 +34,7 @@ export function createHookActivities(deps: { kube: () => KubeClients; bindings: 
     async runPreSwitchHook(input: HookInput): Promise<HookResult> {
       const binding = await requireBinding(deps.bindings, input, input.definition.target);
       // The definition travelled in the workflow's input, and the binding may have narrowed since it started.
-      enforce(checkDefinition(input.definition, binding, { urlCheck: urlsCheckedWhereFetched }));
+      enforce(checkDefinition(input.definition, binding, { urlCheck: urlsCheckedWhereFetched, analyses: false }));
       const activity = Context.current();
       const lines: string[] = [];
       const context: WorkloadContext = {

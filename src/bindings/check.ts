@@ -79,11 +79,46 @@ function checkPort(at: string, port: number, policy: BindingPolicy): Violation[]
   return [violation(at, 'port-outside-range', `port ${port} is outside the binding's local port range (${range ? `${range.from}-${range.to}` : 'none'})`)];
 }
 
-function checkUrl(at: string, url: string | undefined, urlCheck: UrlCheck): Violation[] {
-  // A URL that names analysis arguments ({{args.x}}) is checked once they are filled in, where it is fetched.
-  if (url === undefined || url.includes('{{')) return [];
+function checkUrl(at: string, url: string | undefined, urlCheck: UrlCheck, templated = false): Violation[] {
+  // An analysis URL that names its arguments ({{args.x}}) is checked once they are filled in, where it is
+  // fetched; no other URL is a template, so no other is let through for it.
+  if (url === undefined || (templated && url.includes('{{'))) return [];
   const problem = urlCheck(url);
   return problem ? [violation(at, 'egress-not-allowed', problem)] : [];
+}
+
+/**
+ * A Gateway API route: it attaches to a Gateway in one of its own namespaces, or to a shared one the binding
+ * lists — and then only for host names the binding grants (a route without host names would take every host
+ * the shared listener has that no other route names).
+ */
+function checkGatewayRoute(at: string, definition: Extract<ServiceDefinition, { target: 'kubernetes' }>, policy: BindingPolicy): Violation[] {
+  if (definition.traffic.provider !== 'gateway-api') return [];
+  const { gateway, hostnames = [] } = definition.traffic;
+  const namespace = gateway.namespace ?? definition.namespace;
+  const found: Violation[] = [];
+  const shared = !policy.namespaces.includes(namespace);
+  if (shared && !policy.gateways.includes(`${namespace}/${gateway.name}`)) {
+    found.push(violation(`${at}.traffic.gateway`, 'gateway-not-allowed', `the Gateway ${namespace}/${gateway.name} is neither in a bound namespace nor one the binding shares (${list(policy.gateways)})`));
+  }
+  if (shared && hostnames.length === 0) {
+    found.push(violation(`${at}.traffic.hostnames`, 'hostnames-required', 'a route on a shared Gateway names the host names it serves'));
+  }
+  hostnames.forEach((hostname, index) => {
+    if (shared || policy.hostnames.length > 0) {
+      if (!policy.hostnames.some((pattern) => hostnameMatches(hostname.toLowerCase(), pattern))) {
+        found.push(violation(`${at}.traffic.hostnames.${index}`, 'hostname-not-allowed', `${hostname} is not a host name the binding grants (${list(policy.hostnames)})`));
+      }
+    }
+  });
+  return found;
+}
+
+/** `*.example.com` matches names below example.com (and a route's own wildcard below it); otherwise exactly. */
+function hostnameMatches(hostname: string, pattern: string): boolean {
+  if (!pattern.startsWith('*.')) return hostname === pattern;
+  const domain = pattern.slice(1);
+  return hostname.endsWith(domain) && hostname.length > domain.length;
 }
 
 /** A metric's provider: Jobs need the Kubernetes binding; web and Prometheus URLs the egress policy. */
@@ -97,7 +132,7 @@ export function checkMetricProvider(at: string, provider: MetricProvider, bindin
       ...checkServiceAccount(`${at}.serviceAccount`, undefined, kube.policy),
     ];
   }
-  return checkUrl(`${at}.url`, provider.url, urlCheck);
+  return checkUrl(`${at}.url`, provider.url, urlCheck, true);
 }
 
 export function checkAnalysis(at: string, analysis: Pick<Analysis, 'metrics'>, bindings: { kubernetes?: ResolvedBinding }, urlCheck: UrlCheck): Violation[] {
@@ -111,13 +146,20 @@ export function checkAnalysis(at: string, analysis: Pick<Analysis, 'metrics'>, b
 export function checkDefinition(
   definition: ServiceDefinition,
   binding: ResolvedBinding,
-  options: { urlCheck: UrlCheck; kubernetes?: ResolvedBinding; at?: string },
+  options: {
+    urlCheck: UrlCheck;
+    kubernetes?: ResolvedBinding;
+    at?: string;
+    /** Whether to check the analysis templates (activities leave them to the measuring activity, which checks each metric). */
+    analyses?: boolean;
+  },
 ): Violation[] {
   const at = options.at ?? 'definition';
   const { policy } = binding;
   const found: Violation[] = [];
   if (definition.target === 'kubernetes') {
     found.push(...checkNamespace(`${at}.namespace`, definition.namespace, policy), ...checkImage(`${at}.image`, definition.image, policy));
+    found.push(...checkGatewayRoute(at, definition, policy));
     // A migration runs as a Job in the service's namespace, as the namespace's default ServiceAccount.
     if (definition.hooks?.migration) found.push(...checkServiceAccount(`${at}.hooks.migration`, undefined, policy));
   } else {
@@ -140,7 +182,7 @@ export function checkDefinition(
   found.push(...checkUrl(`${at}.endpoints.preview`, definition.endpoints?.preview, options.urlCheck));
   found.push(...checkUrl(`${at}.endpoints.stable`, definition.endpoints?.stable, options.urlCheck));
   const kubernetes = options.kubernetes ?? (binding.target.kind === 'kubernetes' ? binding : undefined);
-  for (const [name, template] of Object.entries(definition.analysisTemplates)) {
+  for (const [name, template] of options.analyses === false ? [] : Object.entries(definition.analysisTemplates)) {
     found.push(...checkAnalysis(`${at}.analysisTemplates.${name}`, template, { kubernetes }, options.urlCheck));
   }
   return found;

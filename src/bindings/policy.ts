@@ -41,6 +41,10 @@ export const bindingPolicySchema = z
   .object({
     /** Kubernetes namespaces its services, Jobs and analysis Jobs may use; a namespace is bound to one environment at most. */
     namespaces: z.array(dnsLabel).max(100).default([]),
+    /** Gateways (`namespace/name`) outside its own namespaces that its HTTPRoutes may attach to (a shared ingress). */
+    gateways: z.array(z.string().regex(/^[a-z0-9][-a-z0-9]*\/[a-z0-9][-a-z0-9]*$/, 'namespace/name of a Gateway')).max(100).default([]),
+    /** Host names its HTTPRoutes may claim (`shop.example.com`, `*.shop.example.com`); empty: any, on Gateways of its own namespaces only. */
+    hostnames: z.array(hostPattern).max(100).default([]),
     /** ServiceAccounts its Jobs may run as; a Job that names none runs as `default`, which must be listed too. */
     serviceAccounts: z.array(dnsLabel).max(100).default([]),
     /** Image prefixes that may run (`registry.example.com/team/`); `*` allows any image. */

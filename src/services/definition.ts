@@ -12,12 +12,14 @@ const dnsLabel = z
 
 /**
  * A path on the service's own endpoint, never a URL: `//host/...` (a network-path reference), a scheme, a
- * backslash or a NUL would let a check reach somewhere else.
+ * backslash or a control character (URL parsing drops tabs and newlines, so `/\t/evil.example` would become
+ * `//evil.example`) would let a check reach somewhere else.
  */
 export const endpointPathSchema = z
   .string()
   .max(1024)
-  .regex(/^\/(?![/\\])[^\\\0]*$/, 'a path on the service\'s own endpoint, starting with a single "/"');
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
+  .regex(/^\/(?![/\\])[^\\\u0000-\u001f\u007f]*$/, 'a path on the service\'s own endpoint, starting with a single "/", without control characters');
 
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a Kubernetes quantity such as 250m or 512Mi');
 

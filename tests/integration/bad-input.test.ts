@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTokens, deployments, services, workspaces } from '../../src/db/schema/index.ts';
+import { bindNamespaces } from '../support/bindings.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 // Every endpoint, fed malformed or out-of-range input: one error shape, a 4xx, and nothing changed.
@@ -11,6 +13,7 @@ const someId = '00000000-0000-4000-8000-000000000000';
 beforeAll(async () => {
   harness = await startHarness({ worker: false });
   workspace = await createTestWorkspace(harness.db, 'bad');
+  await bindNamespaces(harness.db, workspace.id, [namespace]);
 });
 afterAll(() => harness?.close());
 
@@ -22,7 +25,9 @@ async function rowCounts(): Promise<number[]> {
   ]);
 }
 
-const definition = { namespace: 'shop', image: 'web:1', ports: [{ port: 80 }] };
+/** This file's own namespace: a namespace belongs to one binding. */
+const namespace = `bad-${randomUUID().slice(0, 8)}`;
+const definition = { namespace, image: 'web:1', ports: [{ port: 80 }] };
 
 const cases: Array<[string, string, unknown, number]> = [
   ['POST', '/api/v1/workspaces', { name: 'UPPER' }, 422],

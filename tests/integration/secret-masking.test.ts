@@ -10,12 +10,14 @@ import { createTestWorkspace, eventually, startHarness, type Harness, type TestW
 // PUT that sends back what a GET showed keeps them.
 let harness: Harness;
 let workspace: TestWorkspace;
+/** This file's own namespace: a namespace belongs to one binding. */
+const namespace = `mask-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   harness = await startHarness();
   workspace = await createTestWorkspace(harness.db, 'mask');
   // The definitions' URLs (webhook, Prometheus, analyses) are on hosts the binding lets the worker reach.
-  await bindTestWorkspace(harness.db, workspace.id, 'kubernetes', { ...testPolicy.kubernetes, egress: { hosts: ['*.example.test'], cidrs: [] } });
+  await bindTestWorkspace(harness.db, workspace.id, 'kubernetes', { ...testPolicy.kubernetes, namespaces: [namespace], egress: { hosts: ['*.example.test'], cidrs: [] } });
 });
 afterAll(() => harness?.close());
 
@@ -32,7 +34,7 @@ const analysisTemplate = (url: string, authorization: string) => ({
   metrics: [{ name: 'errors', provider: { type: 'web', url, jsonPath: 'rate', headers: { authorization } }, successCondition: 'result < 0.05' }],
 });
 const definition = {
-  namespace: 'shop',
+  namespace,
   image: 'web:1',
   ports: [{ port: 80 }],
   env: { DB_PASSWORD: markers.env, LOG_LEVEL: 'debug' },

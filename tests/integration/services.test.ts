@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindNamespaces } from '../support/bindings.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 // Service definitions through the API: register, read, replace.
@@ -8,10 +10,13 @@ let workspace: TestWorkspace;
 beforeAll(async () => {
   harness = await startHarness({ worker: false });
   workspace = await createTestWorkspace(harness.db, 'svc');
+  await bindNamespaces(harness.db, workspace.id, [namespace]);
 });
 afterAll(() => harness?.close());
 
-const definition = { namespace: 'shop', image: 'web:1', ports: [{ port: 80 }] };
+/** This file's own namespace: a namespace belongs to one binding. */
+const namespace = `svc-${randomUUID().slice(0, 8)}`;
+const definition = { namespace, image: 'web:1', ports: [{ port: 80 }] };
 interface ServiceBody {
   definition: { replicas?: number; namespace?: string; smokeChecks: unknown[] };
   updated_at: string;

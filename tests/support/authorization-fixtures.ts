@@ -24,6 +24,8 @@ export interface ServiceRef {
 export interface Fixtures {
   /** The workspace the resources belong to. */
   workspace: TestWorkspace;
+  /** A service definition inside the workspace's binding. */
+  definition: ReturnType<typeof harmlessDefinition>;
   /** A name no other request of the run uses. */
   unique(prefix: string): string;
   /**
@@ -50,16 +52,17 @@ export interface Fixtures {
 }
 
 /**
- * Binds every environment of a workspace to a Kubernetes target of its own (namespace `authz`) and to the local
- * target, so that the matrix's requests pass the binding checks and reach the lookup of what they name.
+ * Binds every environment of a workspace to Kubernetes (a namespace of its own: a namespace belongs to one
+ * binding) and to the local target, so that the matrix's requests pass the binding checks and reach the lookup
+ * of what they name.
  */
 export async function bindForMatrix(harness: Harness, workspace: TestWorkspace): Promise<void> {
-  await bindTestWorkspace(harness.db, workspace.id, 'kubernetes', { ...testPolicy.kubernetes, namespaces: [harmlessDefinition.namespace] });
+  await bindTestWorkspace(harness.db, workspace.id, 'kubernetes', { ...testPolicy.kubernetes, namespaces: [harmlessDefinition(workspace).namespace] });
   await bindTestWorkspace(harness.db, workspace.id, 'local');
 }
 
-/** A definition every request may name: a Kubernetes target that this suite never reaches. */
-export const harmlessDefinition = { namespace: 'authz', image: 'authz:1', ports: [{ port: 80 }] };
+/** A definition every request of a workspace may name: a Kubernetes target that this suite never reaches. */
+export const harmlessDefinition = (workspace: { id: string }) => ({ namespace: `authz-${workspace.id.slice(0, 8)}`, image: 'authz:1', ports: [{ port: 80 }] });
 
 /** A job whose runs change nothing: nothing in a test workspace is ten years old. */
 export const harmlessJob = (name: string) => ({
@@ -84,7 +87,7 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
   const busyService = once(async (): Promise<ServiceRef> => {
     const ref = { name: unique('authz-svc'), environment: 'dev' };
     // Straight into the database: the fixture is about who may touch it, not whether a binding admits it.
-    const definition = serviceDefinitionSchema.parse(harmlessDefinition);
+    const definition = serviceDefinitionSchema.parse(harmlessDefinition(workspace));
     await insertService(harness.db, { workspaceId: workspace.id, ...ref, definition });
     await insertDeployment(harness.db, {
       workspaceId: workspace.id,
@@ -137,6 +140,7 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
   };
 
   return {
+    definition: harmlessDefinition(workspace),
     workspace,
     unique,
     busyService,

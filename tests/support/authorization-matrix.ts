@@ -1,4 +1,4 @@
-import { harmlessDefinition, harmlessJob, type Fixtures } from './authorization-fixtures.ts';
+import { harmlessJob, type Fixtures } from './authorization-fixtures.ts';
 
 /**
  * Who may call what: one row per operation of the OpenAPI document, keyed `METHOD /full/path` as the document
@@ -75,12 +75,13 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
   },
   'GET /api/v1/bindings': { role: 'viewer', ok: [200] },
 
-  // The Temporal codec server: any live token, by bearer or by the codec cookie. The session form is public
-  // (it checks the token it is given itself).
-  'POST /api/v1/codec/decode': { role: 'viewer', request: () => ({ body: { payloads: [] } }), ok: [200] },
-  'POST /api/v1/codec/encode': { role: 'viewer', request: () => ({ body: { payloads: [] } }), ok: [200] },
+  // The Temporal codec server: a platform admin's token, by bearer or by the codec cookie (a payload names no
+  // workspace the codec could check). The session form is public: it checks the token it is given itself, and
+  // keeps only a platform admin's (tests/integration/payload-codec.test.ts refuses the others).
+  'POST /api/v1/codec/decode': { role: 'platform-admin', request: () => ({ body: { payloads: [] } }), ok: [200] },
+  'POST /api/v1/codec/encode': { role: 'platform-admin', request: () => ({ body: { payloads: [] } }), ok: [200] },
   'GET /api/v1/codec/session': { role: 'public', ok: [200] },
-  'POST /api/v1/codec/session': { role: 'public', request: (fx) => ({ form: { token: fx.workspace.tokens.viewer } }), ok: [303] },
+  'POST /api/v1/codec/session': { role: 'public', request: (fx) => ({ form: { token: fx.workspace.platformAdmin } }), ok: [303] },
   'POST /api/v1/codec/session/forget': { role: 'public', ok: [303] },
 
   // Creating a workspace is a platform action, but any workspace admin may do it today (see the report).
@@ -93,7 +94,7 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
   'GET /api/v1/services': { role: 'viewer', ok: [200] },
   'POST /api/v1/services': {
     role: 'operator',
-    request: (fx) => ({ body: { name: fx.unique('authz-new'), environment: 'dev', definition: harmlessDefinition } }),
+    request: (fx) => ({ body: { name: fx.unique('authz-new'), environment: 'dev', definition: fx.definition } }),
     ok: [201],
   },
   'GET /api/v1/services/{name}': { role: 'viewer', request: service, ok: [200] },
@@ -101,7 +102,7 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
     role: 'operator',
     request: async (fx) => {
       const { params, environment } = await service(fx);
-      return { params, body: { environment, definition: harmlessDefinition } };
+      return { params, body: { environment, definition: fx.definition } };
     },
     ok: [200],
   },

@@ -13,12 +13,8 @@ export async function testTarget(db: Database, kind: TargetKind, name: string = 
   return target;
 }
 
-/**
- * The Kubernetes target a test workspace is bound to: one of its own, since a namespace belongs to one binding
- * per target and tests without a cluster reuse names such as `shop`. Tests of two workspaces on one cluster
- * bind both to one target (`bindTestWorkspace(..., { target })`).
- */
-export const ownKubeTarget = (workspaceId: string) => `k8s-${workspaceId.slice(0, 8)}`;
+/** The namespace a test workspace holds from the start: its own, since a namespace belongs to one binding. */
+export const testNamespace = (workspaceId: string) => `ns-${workspaceId.slice(0, 8)}`;
 
 /**
  * What a test workspace may touch unless a test says otherwise: every environment (`*`) may run local commands
@@ -28,8 +24,6 @@ export const ownKubeTarget = (workspaceId: string) => `k8s-${workspaceId.slice(0
 export const testPolicy = {
   local: { localCommands: true, localPorts: { from: 1024, to: 65535 }, directories: [repoRoot, '/tmp'], imagePrefixes: ['*'], egress: { hosts: [], cidrs: ['127.0.0.0/8'] } },
   kubernetes: {
-    // Names the integration tests use without a cluster; real-cluster tests bind their own (bindNamespaces).
-    namespaces: ['shop', 'ops'],
     serviceAccounts: ['default'],
     imagePrefixes: ['*'],
     directories: ['/tmp'],
@@ -39,10 +33,7 @@ export const testPolicy = {
   },
 } satisfies Record<TargetKind, Partial<BindingPolicy>>;
 
-/**
- * Binds a workspace environment (default: all of them) to a target (default: `local`, or the workspace's own
- * Kubernetes target) with a policy (default: `testPolicy`).
- */
+/** Binds a workspace environment (default: all of them) to a target (default: the kind's) with a policy (default: `testPolicy`). */
 export async function bindTestWorkspace(
   db: Database,
   workspaceId: string,
@@ -50,7 +41,7 @@ export async function bindTestWorkspace(
   policy: Partial<BindingPolicy> = testPolicy[kind],
   options: { environment?: string; target?: string } = {},
 ): Promise<void> {
-  const target = await testTarget(db, kind, options.target ?? (kind === 'local' ? 'local' : ownKubeTarget(workspaceId)));
+  const target = await testTarget(db, kind, options.target ?? kind);
   await putBinding(db, { workspaceId, environment: options.environment ?? anyEnvironment, target, policy: bindingPolicySchema.parse(policy), createdBy: 'test' });
 }
 

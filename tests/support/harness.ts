@@ -7,7 +7,7 @@ import { createApp, type App } from '../../src/api/create-app.ts';
 import { createTargetDeps } from '../../src/targets/deps.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.ts';
 import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
-import { bindTestWorkspace } from './bindings.ts';
+import { bindTestWorkspace, testNamespace, testPolicy } from './bindings.ts';
 import type { Role } from '../../src/db/schema/index.ts';
 import type { OpsWorkerOptions } from '../../src/ops/workloads/index.ts';
 import type { KubeClients } from '../../src/targets/kubernetes/client.ts';
@@ -26,6 +26,8 @@ export interface TestWorkspace {
   tokens: Record<Role, string>;
   /** A platform admin's token, held by an admin of this workspace (creates workspaces, binds targets). */
   platformAdmin: string;
+  /** A Kubernetes namespace bound to it (tests without a cluster name it in definitions). */
+  namespace: string;
 }
 
 export async function createTestWorkspace(db: Database, prefix = 'ws'): Promise<TestWorkspace> {
@@ -36,11 +38,12 @@ export async function createTestWorkspace(db: Database, prefix = 'ws'): Promise<
   for (const role of ['viewer', 'operator', 'admin'] as const) {
     tokens[role] = (await createApiToken(db, { workspaceId: workspace.id, name: `${name}-${role}`, role })).plaintext;
   }
-  // Tests release to the local target and to namespaces they bind themselves (bindNamespaces).
+  // Tests release to the local target, to a namespace of the workspace's own and to those they bind (bindNamespaces).
+  const namespace = testNamespace(workspace.id);
   await bindTestWorkspace(db, workspace.id, 'local');
-  await bindTestWorkspace(db, workspace.id, 'kubernetes');
+  await bindTestWorkspace(db, workspace.id, 'kubernetes', { ...testPolicy.kubernetes, namespaces: [namespace] });
   const platformAdmin = (await createApiToken(db, { workspaceId: workspace.id, name: `${name}-platform`, role: 'admin', platformAdmin: true })).plaintext;
-  return { id: workspace.id, name, tokens, platformAdmin };
+  return { id: workspace.id, name, tokens, platformAdmin, namespace };
 }
 
 export interface Harness {

@@ -90,3 +90,31 @@ describe('an ops workload against its binding', () => {
     expect(rules(checkWorkload({ type: 'cleanup-deployments', older_than_days: 90 }, local))).toEqual([]);
   });
 });
+
+describe('Gateway API routes against the binding', () => {
+  const gatewayDefinition = (traffic: Record<string, unknown>) =>
+    serviceDefinitionSchema.parse({ namespace: 'shop', image: 'reg/web:1', ports: [{ port: 80 }], traffic: { provider: 'gateway-api', ...traffic } });
+  const check = (traffic: Record<string, unknown>, policy: Partial<BindingPolicy> = {}) =>
+    rules(checkDefinition(gatewayDefinition(traffic), binding('kubernetes', { namespaces: ['shop'], imagePrefixes: ['*'], ...policy }), { urlCheck: noUrlProblems }));
+
+  it('attaches to a Gateway of its own namespaces with any host names', () => {
+    expect(check({ gateway: { name: 'gw' } })).toEqual([]);
+    expect(check({ gateway: { name: 'gw', namespace: 'shop' }, hostnames: ['shop.example.com'] })).toEqual([]);
+  });
+
+  it('attaches to a shared Gateway only where the binding lists it, and only for the host names it grants', () => {
+    expect(check({ gateway: { name: 'public', namespace: 'infra' }, hostnames: ['shop.example.com'] })).toEqual(['gateway-not-allowed', 'hostname-not-allowed']);
+    const shared = { gateways: ['infra/public'], hostnames: ['*.shop.example.com', 'shop.example.com'] };
+    expect(check({ gateway: { name: 'public', namespace: 'infra' }, hostnames: ['shop.example.com', 'api.shop.example.com'] }, shared)).toEqual([]);
+    expect(check({ gateway: { name: 'public', namespace: 'infra' }, hostnames: ['bank.example.com'] }, shared)).toEqual(['hostname-not-allowed']);
+    expect(check({ gateway: { name: 'public', namespace: 'infra' } }, shared)).toEqual(['hostnames-required']);
+  });
+});
+
+describe('URLs that look like templates', () => {
+  it('are let through only in analysis providers, whose arguments are filled in where they are fetched', () => {
+    const definition = serviceDefinitionSchema.parse({ namespace: 'shop', image: 'reg/web:1', ports: [{ port: 80 }], notifications: { webhookUrl: 'http://169.254.169.254/?{{x}}' } });
+    const found = checkDefinition(definition, binding('kubernetes', { namespaces: ['shop'], imagePrefixes: ['*'] }), { urlCheck: () => 'refused' });
+    expect(found.map((violation) => violation.path)).toEqual(['definition.notifications.webhookUrl']);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceDefinitionSchema, serviceEndpoints } from '../../src/services/definition.ts';
+import { endpointPathSchema, serviceDefinitionSchema, serviceEndpoints } from '../../src/services/definition.ts';
 import { fillCommand } from '../../src/targets/local/command.ts';
 
 const local = { port: 8600, previewPort: 8601, colorPorts: { blue: 8610, green: 8611 } };
@@ -46,5 +46,16 @@ describe('fillCommand', () => {
       'blue-1.2',
       '${HOME}',
     ]);
+  });
+});
+
+describe('endpoint paths', () => {
+  it('are paths on the service, never a way to another host', () => {
+    for (const path of ['/healthz', '/ready?full=1', '/é']) expect(endpointPathSchema.safeParse(path).success, path).toBe(true);
+    // URL parsing drops tabs and newlines: "/\t/evil.example/x" resolves to http://evil.example/x.
+    for (const path of ['//169.254.169.254/latest', '/\\evil.example', '/\t/evil.example/x', '/\n/evil.example', '/\r/x', 'http://x/', 'healthz', '/a\u0000b']) {
+      expect(endpointPathSchema.safeParse(path).success, JSON.stringify(path)).toBe(false);
+    }
+    expect(new URL('/\t/evil.example/x', 'http://svc.local').host, 'why tabs matter').toBe('evil.example');
   });
 });

@@ -1,4 +1,4 @@
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import { bindingPolicySchema, type BindingPolicy, type ResolvedBinding, type TargetKind } from '../../bindings/policy.ts';
 import type { Scope } from '../../bindings/scope.ts';
 import type { Executor } from '../client.ts';
@@ -60,7 +60,7 @@ export async function putBinding(
     if (input.policy.namespaces.length > 0) {
       const claimed = await tx
         .insert(boundNamespaces)
-        .values(input.policy.namespaces.map((namespace) => ({ targetId: input.target.id, namespace, bindingId: row.id })))
+        .values(input.policy.namespaces.map((namespace) => ({ targetKind: input.target.kind, namespace, bindingId: row.id })))
         .onConflictDoNothing()
         .returning({ namespace: boundNamespaces.namespace });
       const taken = input.policy.namespaces.find((namespace) => !claimed.some((claim) => claim.namespace === namespace));
@@ -107,16 +107,6 @@ export async function findBinding(db: Executor, scope: Scope, kind: TargetKind):
     );
   const row = rows.find((candidate) => candidate.binding.environment === scope.environment) ?? rows[0];
   return row && toResolved(row);
-}
-
-/** The bindings that hold these namespaces of a target (for "who owns it" answers). */
-export async function namespaceHolders(db: Executor, targetId: string, namespaces: string[]): Promise<Map<string, string>> {
-  if (namespaces.length === 0) return new Map();
-  const rows = await db
-    .select()
-    .from(boundNamespaces)
-    .where(and(eq(boundNamespaces.targetId, targetId), inArray(boundNamespaces.namespace, namespaces)));
-  return new Map(rows.map((row) => [row.namespace, row.bindingId]));
 }
 
 export function toResolved(row: { binding: Binding; target: Target }): ResolvedBinding {

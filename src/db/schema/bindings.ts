@@ -43,17 +43,18 @@ export const bindings = pgTable(
   ],
 );
 
-/** A namespace of a target belongs to one binding at most: the database refuses a second. */
+/**
+ * A namespace belongs to one binding at most: the database refuses a second. Keyed by the kind, not the target:
+ * a worker reaches one cluster (its kubeconfig), so every `kubernetes` target names the same namespaces.
+ */
 export const boundNamespaces = pgTable(
   'bound_namespaces',
   {
-    targetId: uuid()
-      .notNull()
-      .references(() => targets.id),
+    targetKind: text().$type<TargetKind>().notNull(),
     namespace: text().notNull(),
     bindingId: uuid()
       .notNull()
       .references(() => bindings.id, { onDelete: 'cascade' }),
   },
-  (table) => [primaryKey({ columns: [table.targetId, table.namespace] }), index('bound_namespaces_binding_idx').on(table.bindingId)],
+  (table) => [primaryKey({ columns: [table.targetKind, table.namespace] }), index('bound_namespaces_binding_idx').on(table.bindingId)],
 );
