@@ -7,7 +7,7 @@ import { connectTemporalWorker } from './src/temporal/connection.ts';
 import { resolvePayloadKeys } from './src/temporal/payload-keys.ts';
 import { installTemporalRuntime } from './src/temporal/runtime.ts';
 import { createWorker } from './src/temporal/worker.ts';
-import { watchSupervisor } from './src/targets/local/watchdog.ts';
+import { workerSupervisor } from './src/targets/local/watchdog.ts';
 
 const config = loadConfig();
 const logger = createLogger(config, { component: 'worker' });
@@ -15,6 +15,8 @@ installTemporalRuntime(logger);
 const database = await openDatabase(databaseOptionsFromConfig(config));
 await database.migrate();
 const connection = await connectTemporalWorker(config);
+// With local commands off the worker never starts the supervisor: a new one would run the saved colours again.
+const supervisor = workerSupervisor(config.localTarget, { localCommands: config.CUTOVER_LOCAL_COMMANDS });
 const worker = await createWorker({
   db: database.db,
   logger,
@@ -24,6 +26,7 @@ const worker = await createWorker({
   payloadKeys: resolvePayloadKeys(config, logger),
   ops: { databaseUrl: config.DATABASE_URL, localCommands: config.CUTOVER_LOCAL_COMMANDS },
   localTarget: config.localTarget,
+  local: supervisor.local,
   platformPorts: platformPorts(config),
 });
 
@@ -34,8 +37,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// Local services keep being served when their supervisor dies: the worker starts it again.
-const stopWatching = watchSupervisor(config.localTarget, logger);
+// Local services keep being served when their supervisor dies: the worker starts it again (local commands on).
+const stopWatching = supervisor.watch(logger);
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.temporalAddress }, 'worker running');
 try {
   await worker.run();

@@ -11,7 +11,7 @@ import { resolvePayloadKeys } from '../src/temporal/payload-keys.ts';
 import { installTemporalRuntime } from '../src/temporal/runtime.ts';
 import { createWorker } from '../src/temporal/worker.ts';
 import { createTargetDeps } from '../src/targets/deps.ts';
-import { watchSupervisor } from '../src/targets/local/watchdog.ts';
+import { workerSupervisor } from '../src/targets/local/watchdog.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
 import { startTemporalDevServer, type DevServer } from './temporal/dev-server.ts';
 
@@ -70,6 +70,8 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
 
     const workerConnection = await connectTemporalWorker(config);
     cleanups.push(() => workerConnection.close());
+    // With local commands off the worker never starts the supervisor: a new one would run the saved colours again.
+    const supervisor = workerSupervisor(config.localTarget, { localCommands: config.CUTOVER_LOCAL_COMMANDS });
     const worker = await createWorker({
       db: database.db,
       logger: logger.child({ component: 'worker' }),
@@ -79,6 +81,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       payloadKeys,
       ops: { databaseUrl: config.DATABASE_URL, localCommands: config.CUTOVER_LOCAL_COMMANDS },
       localTarget: config.localTarget,
+      local: supervisor.local,
       platformPorts: platformPorts(config),
     });
     const running = worker.run();
@@ -86,8 +89,8 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       worker.shutdown();
       await running;
     });
-    // Local services keep being served when their supervisor dies: the worker's side starts it again.
-    const stopWatching = watchSupervisor(config.localTarget, logger);
+    // Local services keep being served when their supervisor dies: the worker's side starts it again (local commands on).
+    const stopWatching = supervisor.watch(logger);
     cleanups.push(() => Promise.resolve(stopWatching()));
 
     const temporal = await connectTemporalClient(config, payloadKeys);

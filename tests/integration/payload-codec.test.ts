@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTemporalCli } from '../../scripts/temporal/cli.ts';
 import { serveApp, type RunningServer } from '../../src/api/serve.ts';
 import { codecTokenCookie } from '../../src/api/routes/codec-session.ts';
+import { createApiToken } from '../../src/db/repositories/workspaces.ts';
 import { encryptedEncoding } from '../../src/temporal/codec.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
@@ -107,6 +108,11 @@ async function expectUnauthorized(response: Response) {
   expect(await response.json()).toMatchObject({ error: { code: 'unauthorized', message: expect.any(String) as unknown, requestId: expect.any(String) as unknown } });
 }
 
+async function expectForbidden(response: Response) {
+  expect(response.status).toBe(403);
+  expect(await response.json()).toMatchObject({ error: { code: 'forbidden', message: expect.stringMatching(/platform admin/) as unknown, requestId: expect.any(String) as unknown } });
+}
+
 describe('payload encryption, end to end', () => {
   let workflowId: string;
   let marker: string;
@@ -140,30 +146,41 @@ describe('payload encryption, end to end', () => {
     expect([...searchAttributeNames(history)].sort()).toEqual(['CutoverEnvironment', 'CutoverService', 'CutoverStatus', 'CutoverWorkspace']);
   });
 
-  it('gives the input back through POST /api/v1/codec/decode to a valid token of any role', async () => {
-    expect(await decodedText(encrypted, workspace.tokens.viewer)).toContain(marker);
+  it("gives the input back through POST /api/v1/codec/decode to a platform admin's token", async () => {
+    expect(await decodedText(encrypted, workspace.platformAdmin)).toContain(marker);
     // Who decoded is on record.
     const audit = await harness.call('GET', '/api/v1/audit?limit=20', { token: workspace.tokens.admin });
     const entries = ((await audit.json()) as { items: Array<{ action: string; actor: string }> }).items;
-    expect(entries).toContainEqual(expect.objectContaining({ action: 'codec.decode', actor: `${workspace.name}-viewer` }));
+    expect(entries).toContainEqual(expect.objectContaining({ action: 'codec.decode', actor: `${workspace.name}-platform` }));
+  });
+
+  it("refuses every workspace role with 403, its own workspace's and another's: a payload names no owner to check", async () => {
+    for (const role of ['viewer', 'operator', 'admin'] as const) {
+      await expectForbidden(await decode(encrypted, { authorization: `Bearer ${workspace.tokens[role]}` }));
+    }
+    // A viewer of another workspace would otherwise read this workspace's release input through the Web UI.
     const stranger = await createTestWorkspace(harness.db, 'codec-other');
-    expect(await decodedText(encrypted, stranger.tokens.viewer)).toContain(marker);
+    await expectForbidden(await decode(encrypted, { authorization: `Bearer ${stranger.tokens.viewer}` }));
+    // The refusal is on record in the caller's workspace.
+    const audit = await harness.call('GET', '/api/v1/audit?limit=20', { token: stranger.tokens.admin });
+    const entries = ((await audit.json()) as { items: Array<{ actor: string; outcome: string; status_code: number }> }).items;
+    expect(entries).toContainEqual(expect.objectContaining({ actor: `${stranger.name}-viewer`, outcome: 'failure', status_code: 403 }));
   });
 
   it('refuses no token, an unknown token and a revoked token with 401 in the one error shape', async () => {
     await expectUnauthorized(await decode(encrypted, {}));
     await expectUnauthorized(await decode(encrypted, { authorization: `Bearer cut_${randomUUID()}` }));
-    const made = await harness.call('POST', '/api/v1/tokens', { token: workspace.tokens.admin, body: { name: `codec-${randomUUID()}`, role: 'viewer' } });
-    const { id, token } = (await made.json()) as { id: string; token: string };
+    const made = await createApiToken(harness.db, { workspaceId: workspace.id, name: `codec-${randomUUID()}`, role: 'admin', platformAdmin: true });
+    const token = made.plaintext;
     expect(await decodedText(encrypted, token)).toContain(marker);
-    expect((await harness.call('DELETE', `/api/v1/tokens/${id}`, { token: workspace.tokens.admin })).status).toBe(204);
+    expect((await harness.call('DELETE', `/api/v1/tokens/${made.row.id}`, { token: workspace.tokens.admin })).status).toBe(204);
     await expectUnauthorized(await decode(encrypted, { authorization: `Bearer ${token}` }));
   });
 
   it('decodes for the real CLI given --codec-endpoint and --codec-auth, and for nobody without the token', async () => {
     const endpoint = `http://127.0.0.1:${server.port}/api/v1/codec`;
     expect(readableTexts(JSON.parse(await historyOf(workflowId))).some((text) => text.includes(marker))).toBe(false);
-    const decoded = await historyOf(workflowId, ['--codec-endpoint', endpoint, '--codec-auth', `Bearer ${workspace.tokens.viewer}`]);
+    const decoded = await historyOf(workflowId, ['--codec-endpoint', endpoint, '--codec-auth', `Bearer ${workspace.platformAdmin}`]);
     expect(readableTexts(JSON.parse(decoded)).some((text) => text.includes(marker))).toBe(true);
     // Without the token the CLI cannot decode (it retries the refused codec until its command timeout).
     await expect(historyOf(workflowId, ['--codec-endpoint', endpoint, '--command-timeout', '2s'])).rejects.toThrow();
@@ -172,20 +189,26 @@ describe('payload encryption, end to end', () => {
   it('refuses a tampered payload with 422, naming no plaintext', async () => {
     const data = Buffer.from(encrypted[0]!.data!, 'base64');
     data[data.length - 1] = data[data.length - 1]! ^ 1;
-    const response = await decode([{ ...encrypted[0]!, data: data.toString('base64') }], { authorization: `Bearer ${workspace.tokens.viewer}` });
+    const response = await decode([{ ...encrypted[0]!, data: data.toString('base64') }], { authorization: `Bearer ${workspace.platformAdmin}` });
     expect(response.status).toBe(422);
     expect(await response.json()).toMatchObject({ error: { code: 'payload_not_decodable', message: expect.stringMatching(/failed authentication/) as unknown } });
   });
 
-  it('encodes for a valid token; what it writes decodes again', async () => {
+  it("encodes for a platform admin's token; what it writes decodes again", async () => {
     const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from(JSON.stringify(marker)).toString('base64') };
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${workspace.tokens.viewer}` };
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${workspace.platformAdmin}` };
     const encoded = await harness.app.request('/api/v1/codec/encode', { method: 'POST', headers, body: JSON.stringify({ payloads: [plain] }) });
     expect(encoded.status).toBe(200);
     const [sealed] = ((await encoded.json()) as { payloads: JsonPayload[] }).payloads;
     expect(encodingOf(sealed!)).toBe(encryptedEncoding);
     expect(readableTexts(sealed).some((text) => text.includes(marker))).toBe(false);
-    expect(await decodedText([sealed!], workspace.tokens.viewer)).toContain(marker);
+    expect(await decodedText([sealed!], workspace.platformAdmin)).toContain(marker);
+    const admin = await harness.app.request('/api/v1/codec/encode', {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${workspace.tokens.admin}` },
+      body: JSON.stringify({ payloads: [plain] }),
+    });
+    await expectForbidden(admin);
     const anonymous = await harness.app.request('/api/v1/codec/encode', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -216,7 +239,7 @@ describe('failures', () => {
     expect(raw).not.toContain('does not exist in workspace');
     // The failure's encoded attributes (message and stack trace) come back through the codec endpoint.
     const attributes = payloadsIn(history).filter((payload) => encodingOf(payload) === encryptedEncoding);
-    const decoded = await decodedText(attributes, workspace.tokens.viewer);
+    const decoded = await decodedText(attributes, workspace.platformAdmin);
     expect(decoded).toContain(`deployment ${marker} does not exist in workspace`);
   });
 });
@@ -250,7 +273,7 @@ describe('failures made inside the workflow sandbox', () => {
       (event) => event.workflowExecutionFailedEventAttributes,
     );
     expect(failed?.workflowExecutionFailedEventAttributes?.failure?.message).toBe('Encoded failure');
-    const decoded = await decodedText(payloadsIn(failed), workspace.tokens.viewer);
+    const decoded = await decodedText(payloadsIn(failed), workspace.platformAdmin);
     expect(decoded).toContain(`could not start /nonexistent/${marker}`);
   });
 });
@@ -278,7 +301,7 @@ describe('the Web UI in a dev setup', () => {
     await expectUnauthorized(refused);
   });
 
-  it('decodes with the cookie that the token form sets, and stops when the token is unknown', async () => {
+  it("decodes with the cookie that the token form sets for a platform admin's token, and stops when the token is unknown", async () => {
     const form = await harness.app.request('/api/v1/codec/session');
     expect(form.status).toBe(200);
     expect(await form.text()).toContain('Include cross-origin credentials');
@@ -290,11 +313,22 @@ describe('the Web UI in a dev setup', () => {
     });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
+    // A workspace role's token is not kept: the codec would refuse it anyway.
+    for (const token of [workspace.tokens.viewer, workspace.tokens.admin]) {
+      const refused = await harness.app.request('/api/v1/codec/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }).toString(),
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('set-cookie')).toBeNull();
+      expect(await refused.text()).toContain('not a platform admin');
+    }
 
     const kept = await harness.app.request('/api/v1/codec/session', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: workspace.tokens.viewer }).toString(),
+      body: new URLSearchParams({ token: workspace.platformAdmin }).toString(),
     });
     expect(kept.status).toBe(303);
     const setCookie = kept.headers.get('set-cookie') ?? '';
@@ -305,7 +339,7 @@ describe('the Web UI in a dev setup', () => {
     const cookie = setCookie.split(';')[0]!;
 
     const shown = await harness.app.request('/api/v1/codec/session', { headers: { cookie } });
-    expect(await shown.text()).toContain(`${workspace.name}-viewer`);
+    expect(await shown.text()).toContain(`${workspace.name}-platform`);
 
     const sealed = await harness.app.request('/api/v1/codec/encode', {
       method: 'POST',
@@ -319,8 +353,12 @@ describe('the Web UI in a dev setup', () => {
     expect(opened.status).toBe(200);
     expect(((await opened.json()) as { payloads: JsonPayload[] }).payloads[0]?.data).toBe(Buffer.from('"x"').toString('base64'));
     await expectUnauthorized(await decode(payloads, { cookie: `${codecTokenCookie}=cut_${randomUUID()}` }));
+    // A cookie that holds a workspace role's token (kept before the codec was a platform admin's) decodes nothing.
+    const viewerCookie = `${codecTokenCookie}=${workspace.tokens.viewer}`;
+    await expectForbidden(await decode(payloads, { cookie: viewerCookie, origin: uiOrigin }));
+    expect(await (await harness.app.request('/api/v1/codec/session', { headers: { cookie: viewerCookie } })).text()).toContain('not a platform admin');
     // The cookie opens the codec only: every other route still wants the bearer header.
-    await expectUnauthorized(await harness.app.request('/api/v1/services', { headers: { cookie: `${codecTokenCookie}=${workspace.tokens.viewer}` } }));
+    await expectUnauthorized(await harness.app.request('/api/v1/services', { headers: { cookie: `${codecTokenCookie}=${workspace.platformAdmin}` } }));
   });
 
   it('lists the codec routes in the OpenAPI document', async () => {

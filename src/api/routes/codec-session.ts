@@ -10,8 +10,9 @@ import { createRouter } from '../router.ts';
 
 /**
  * The Temporal Web UI of a dev setup can send no bearer token to a codec server, only cookies ("Include
- * cross-origin credentials"). So a person pastes a token into this page once; the API keeps it in an HttpOnly
- * cookie for the codec paths only, and checks it on every call like a bearer token (revoked means refused).
+ * cross-origin credentials"). So a platform admin pastes a token into this page once; the API keeps it in an
+ * HttpOnly cookie for the codec paths only, and checks it on every call like a bearer token (revoked means
+ * refused). Only a platform admin's is kept: the codec decodes for no one else (codec.ts says why).
  */
 export const codecTokenCookie = 'cutover_codec_token';
 const cookieMaxAgeSeconds = 8 * 60 * 60;
@@ -28,13 +29,14 @@ const showRoute = createRoute({
 const setRoute = createRoute({
   method: 'post',
   path: '/session',
-  summary: "Keep a token in this browser's codec cookie (HttpOnly, SameSite=Lax, codec paths only)",
+  summary: "Keep a platform admin's token in this browser's codec cookie (HttpOnly, SameSite=Lax, codec paths only)",
   request: {
     body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: z.object({ token: z.string().min(1).max(512) }) } } },
   },
   responses: {
     303: { description: 'Set; back to the form' },
     401: { description: 'Unknown or revoked token: the form again, with the reason', content: page },
+    403: { description: "Not a platform admin's token: the form again, with the reason; nothing kept", content: page },
     ...errorResponses(422),
   },
 });
@@ -51,15 +53,21 @@ export function codecSessionRoutes(deps: ApiDeps) {
     .openapi(showRoute, async (c) => {
       const token = getCookie(c, codecTokenCookie);
       const found = token ? await findActiveToken(deps.db, token) : undefined;
-      const status = found
-        ? html`<p class="ok">This browser holds the token <b>${found.token.name}</b> (${found.token.role} of ${found.workspace.name}).</p>`
-        : html`<p>This browser holds no live token${token ? ' (the one it had is unknown or revoked)' : ''}.</p>`;
+      const status = !found
+        ? html`<p>This browser holds no live token${token ? ' (the one it had is unknown or revoked)' : ''}.</p>`
+        : found.token.platformAdmin
+          ? html`<p class="ok">This browser holds the token <b>${found.token.name}</b> (platform admin, ${found.token.role} of ${found.workspace.name}).</p>`
+          : html`<p class="error">This browser holds the token <b>${found.token.name}</b> (${found.token.role} of ${found.workspace.name}), which is not a platform admin's: the codec refuses it.</p>`;
       return renderPage(c, status, 200);
     })
     .openapi(setRoute, async (c) => {
       const { token } = c.req.valid('form');
       const found = await findActiveToken(deps.db, token.trim());
       if (!found) return renderPage(c, html`<p class="error">That token is unknown or revoked; nothing was kept.</p>`, 401);
+      if (!found.token.platformAdmin) {
+        const refusal = html`<p class="error">That token is not a platform admin's; nothing was kept. The codec decodes every workspace's payloads alike, so it decodes for platform admins only. Members read their own releases through the API.</p>`;
+        return renderPage(c, refusal, 403);
+      }
       c.set('audit', { action: 'codec.session', target: `token/${found.token.id}` });
       setCookie(c, codecTokenCookie, token.trim(), {
         path: codecBasePath(c),
@@ -79,7 +87,7 @@ export function codecSessionRoutes(deps: ApiDeps) {
 /** Where the codec is mounted (…/codec), from this request's own path. */
 const codecBasePath = (c: Context<AppEnv>) => c.req.path.replace(/\/session(\/forget)?\/?$/, '');
 
-function renderPage(c: Context<AppEnv>, status: HtmlEscapedString | Promise<HtmlEscapedString>, code: 200 | 401) {
+function renderPage(c: Context<AppEnv>, status: HtmlEscapedString | Promise<HtmlEscapedString>, code: 200 | 401 | 403) {
   const base = codecBasePath(c);
   const endpoint = `${new URL(c.req.url).origin}${base}`;
   c.header('Cache-Control', 'no-store');
@@ -99,7 +107,8 @@ function renderPage(c: Context<AppEnv>, status: HtmlEscapedString | Promise<Html
         <body>
           <h1>Decode payloads in the Temporal Web UI</h1>
           <p>Cutover encrypts every Temporal payload. The Web UI shows them readable only while this browser holds a live
-            Cutover API token (any role), kept in a cookie that only the codec endpoints read.</p>
+            platform admin's Cutover API token, kept in a cookie that only the codec endpoints read. The Web UI shows
+            every workspace's runs, so no workspace role may decode; members read their releases through the API.</p>
           ${status}
           <form method="post" action="${base}/session">
             <label for="token">API token</label>

@@ -4,7 +4,7 @@ import { cors } from 'hono/cors';
 import { PayloadDecryptionError } from '../../temporal/codec.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { authenticate } from '../middleware/auth.ts';
+import { authenticate, requirePlatformAdmin } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { codecSessionRoutes, codecTokenCookie } from './codec-session.ts';
 
@@ -25,7 +25,7 @@ type JsonPayload = z.infer<typeof payloadSchema>;
 const codecRequest = { body: { required: true, content: { 'application/json': { schema: payloadsSchema } } } };
 const codecResponses = {
   200: { description: 'The payloads, in the same order', content: { 'application/json': { schema: payloadsSchema } } },
-  ...errorResponses(400, 401, 422),
+  ...errorResponses(400, 401, 403, 422),
 };
 const security: Array<Record<string, string[]>> = [{ bearer: [] }, { codecCookie: [] }];
 
@@ -34,7 +34,8 @@ const decodeRoute = createRoute({
   path: '/decode',
   summary: 'Decrypt Temporal payloads (the codec server of the Temporal Web UI and CLI)',
   description:
-    'Any valid token of any role. The Web UI sends no bearer token in a dev setup: it sends the cookie that ' +
+    "A platform admin's token only (403 for any other): the codec cannot tell whose payload it is given, so it " +
+    'decodes every workspace\'s alike. The Web UI sends no bearer token in a dev setup: it sends the cookie that ' +
     'GET /codec/session sets, when "Include cross-origin credentials" is on in its Codec Server settings.',
   security,
   request: codecRequest,
@@ -45,6 +46,7 @@ const encodeRoute = createRoute({
   method: 'post',
   path: '/encode',
   summary: 'Encrypt Temporal payloads with the newest key (for input typed into the Web UI)',
+  description: "A platform admin's token only, as for decoding.",
   security,
   request: codecRequest,
   responses: codecResponses,
@@ -52,8 +54,11 @@ const encodeRoute = createRoute({
 
 /**
  * The codec server: decodes and encodes with exactly the codecs the API's own Temporal client writes with, for a
- * caller with a live token (bearer, or the codec cookie). CORS lets the Temporal Web UI's origin call it with
- * credentials. Mounted ahead of the API's bearer-only authentication, which would refuse CORS preflights.
+ * platform admin's live token (bearer, or the codec cookie). Not for workspace roles: a payload carries no owner
+ * the codec could check, and the Web UI shows every workspace's runs, so any token that decodes reads every
+ * workspace's inputs (members read their own releases through the API, which masks secrets). CORS lets the
+ * Temporal Web UI's origin call it with credentials. Mounted ahead of the API's bearer-only authentication,
+ * which would refuse CORS preflights.
  */
 export function codecRoutes(deps: ApiDeps) {
   const codecs = deps.temporal.options.loadedDataConverter.payloadCodecs;
@@ -66,6 +71,7 @@ export function codecRoutes(deps: ApiDeps) {
       maxAge: 600,
     }),
     authenticate(deps.db, { cookie: codecTokenCookie }),
+    requirePlatformAdmin(),
   ] as const;
   const run = async (kind: 'decode' | 'encode', payloads: JsonPayload[], namespace: string | undefined) => {
     try {

@@ -1,7 +1,35 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../logger.ts';
+import type { SupervisorControl } from './blue-green.ts';
+import { supervisorControl } from './connect.ts';
 import { connectSupervisor, ensureSupervisor, type SupervisorAddress } from './supervisor-client.ts';
+
+/** How a worker reaches the local supervisor and keeps it up. */
+export interface WorkerSupervisor {
+  /** The activities' control of the supervisor (WorkerDeps.local). */
+  local: () => Promise<SupervisorControl>;
+  /** Starts the watchdog, or nothing when the worker may not start a supervisor; returns what stops it. */
+  watch(logger: Logger, intervalMs?: number): () => void;
+}
+
+/**
+ * A worker with local commands on starts the supervisor when an activity needs it and none runs, and watches it.
+ * With them off (CUTOVER_LOCAL_COMMANDS=false) it does neither: a supervisor that starts restores state.json and
+ * runs every saved colour's command again, which is running local commands. It still connects to one that runs,
+ * so a release can switch or scale down what that one already serves.
+ */
+export function workerSupervisor(address: SupervisorAddress, options: { localCommands: boolean }): WorkerSupervisor {
+  const start = options.localCommands;
+  return {
+    local: supervisorControl(address, { start }),
+    watch: (logger, intervalMs) => {
+      if (start) return watchSupervisor(address, logger, intervalMs);
+      logger.info({ dataDir: address.dataDir }, 'local commands are off: this worker neither starts nor watches the local supervisor');
+      return () => undefined;
+    },
+  };
+}
 
 /**
  * Keeps the local supervisor running while a worker runs: checked every `intervalMs`, and started again (it
