@@ -44,7 +44,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ...deps,
       bindings: deps.bindings ?? ((scope, kind) => findBinding(deps.db, scope, kind)),
       platformPorts: deps.platformPorts ?? [],
-      ...createTargetDeps({ kube: deps.kube, local: deps.local, localTarget: deps.localTarget, startSupervisor: true, watchKubernetes: false }),
+      // A worker that runs no local commands starts no supervisor either (it would restore and run saved colours).
+      ...createTargetDeps({ kube: deps.kube, local: deps.local, localTarget: deps.localTarget, startSupervisor: deps.ops?.localCommands !== false, watchKubernetes: false }),
     }),
   });
 }

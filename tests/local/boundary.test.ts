@@ -1,14 +1,19 @@
 // needs: Postgres, Temporal dev server, the local target (real processes)
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureSupervisor } from '../../src/targets/local/supervisor-client.ts';
 import { useLocalReleaseFixture } from '../support/local-release.ts';
 
 // The activity side of the boundary on this machine: a worker started with CUTOVER_LOCAL_COMMANDS=false runs no
 // local command, whatever the binding allows — neither a colour's process nor a local migration hook — and
-// the release fails saying why, with nothing started.
+// the release fails saying why, with nothing started. Such a worker starts no supervisor; here one runs already
+// (started before local commands were turned off), so the releases reach the activities that must refuse.
 
-const { register, release, until } = useLocalReleaseFixture('nocmd', { ops: { localCommands: false } });
+const { ctx, register, release, until } = useLocalReleaseFixture('nocmd', { ops: { localCommands: false } });
+beforeAll(async () => {
+  await ensureSupervisor(ctx.supervisor);
+});
 
 /** Whether anything answers on a port of this machine. */
 async function answers(port: number): Promise<boolean> {
