@@ -1,5 +1,6 @@
 import type { Analysis } from '../analysis/types.ts';
 import { checkAnalysis, checkDefinition, checkWorkload, imageAllowed, noBinding, workloadTargetKind, type Violation } from '../bindings/check.ts';
+import { checkPlacement } from '../bindings/placement.ts';
 import type { ResolvedBinding, TargetKind } from '../bindings/policy.ts';
 import { urlCheckFor } from '../bindings/url-check.ts';
 import { findBinding } from '../db/repositories/bindings.ts';
@@ -40,8 +41,21 @@ export async function assertDefinitionAllowed(deps: BoundaryDeps, caller: Caller
 }
 
 /**
- * A release (POST /deployments): the stored definition again (the binding may have narrowed since it was
- * saved), the image it runs and a canary's own analyses.
+ * Where a stored service's objects are — its namespace, or its ports on this machine — for the actions that touch
+ * only those objects: instant switch, rollback's switch, reading and setting traffic, reading its colours. The
+ * binding may have narrowed since the definition was saved (a namespace taken away or bound to another
+ * workspace), and the objects' ownership labels do not follow a rebinding. Only the placement: these actions run
+ * no image, hook or command and fetch no URL, and an emergency switch back must not be refused because, say, a
+ * webhook's host left the egress rules; what a release uses is checked when one starts (assertReleaseAllowed).
+ */
+export async function assertPlacementAllowed(deps: BoundaryDeps, caller: Caller, environment: string, definition: ServiceDefinition): Promise<void> {
+  const binding = await bindingOrRefuse(deps, caller, environment, definition.target);
+  refuseIfAny(checkPlacement(definition, binding));
+}
+
+/**
+ * A release (POST /deployments, and a rollback that releases the previous version again): the stored definition
+ * again (the binding may have narrowed since it was saved), the image it runs and a canary's own analyses.
  */
 export async function assertReleaseAllowed(
   deps: BoundaryDeps,

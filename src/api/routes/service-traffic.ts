@@ -11,6 +11,7 @@ import { releaseTarget, watchService } from '../../targets/registry.ts';
 import { serviceDefinitionSchema } from '../../services/definition.ts';
 import { colors, type Color } from '../../workflows/lib/colors.ts';
 import type { inspectServiceWorkflow } from '../../workflows/inspect-service.ts';
+import { assertPlacementAllowed, assertReleaseAllowed } from '../boundary.ts';
 import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
@@ -122,7 +123,7 @@ const environmentsRoute = createRoute({
         },
       },
     },
-    ...errorResponses(401, 404, 422),
+    ...errorResponses(401, 403, 404, 422),
   },
 });
 
@@ -132,12 +133,15 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
    * Switches in this process, not through a workflow: one verified write to the target (a Service patch, a
    * proxy route), which a worker outage or a backed-up task queue cannot delay. The release lock of the
    * service's objects keeps it from overlapping a release start or a retirement of them; the audit middleware
-   * records it. Objects of another workspace or environment are refused (409), never switched.
+   * records it. A namespace or port the binding no longer grants is refused (403) before anything is read;
+   * objects of another workspace or environment are refused (409), never switched.
    */
-  const runSwitch = async (workspaceId: string, environment: string, name: string, to?: Color) => {
+  const runSwitch = async (caller: Caller, environment: string, name: string, to?: Color) => {
+    const { workspaceId } = caller;
     const service = await findService(deps.db, workspaceId, environment, name);
     if (!service) throw ApiError.notFound(`service ${name} in ${environment}`);
     const definition = serviceDefinitionSchema.parse(service.definition);
+    await assertPlacementAllowed(deps, caller, environment, definition);
     watchService(deps.targets, definition);
     const workflowId = releaseWorkflowId(workspaceId, environment, name);
     const owner = { workspaceId, environment };
@@ -155,11 +159,15 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       }
     });
   };
-  /** A blue-green release of an earlier deployment's version and image, with that deployment's options. */
+  /**
+   * A blue-green release of an earlier deployment's version and image, with that deployment's options: checked
+   * as POST /deployments checks a release, since the binding may have narrowed since that version ran.
+   */
   const redeploy = async (caller: Caller, environment: string, name: string, previous: Deployment) => {
     const service = await findService(deps.db, caller.workspaceId, environment, name);
     if (!service || !previous.image) throw ApiError.notFound(`service ${name} in ${environment}`);
     const definition = serviceDefinitionSchema.parse(service.definition);
+    await assertReleaseAllowed(deps, caller, { environment, definition, image: previous.image, analyses: [] });
     const request = {
       lockKey: releaseLockKey(name, definition),
       workspaceId: caller.workspaceId,
@@ -192,14 +200,14 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
           { path: 'json.confirm', message: `must equal the service name "${name}"` },
         ]);
       }
-      return c.json(refuseCold(await runSwitch(callerOf(c).workspaceId, environment, name, to)), 200);
+      return c.json(refuseCold(await runSwitch(callerOf(c), environment, name, to)), 200);
     })
     .openapi(rollbackRoute, async (c) => {
       const { name } = c.req.valid('param');
       const { environment } = c.req.valid('json');
       const caller = callerOf(c);
       c.set('audit', { action: 'service.rollback', target: `service/${environment}/${name}` });
-      const switched = await runSwitch(caller.workspaceId, environment, name);
+      const switched = await runSwitch(caller, environment, name);
       if (switched.switched) return c.json(switched, 200);
       // The previous colour is cold: release the previous successful version again.
       const [, previous] = await listDeployments(deps.db, caller.workspaceId, { service: name, environment, status: 'succeeded', limit: 2 });
@@ -211,13 +219,17 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
     .openapi(environmentsRoute, async (c) => {
       const { name } = c.req.valid('param');
       const { environment } = c.req.valid('query');
-      const { workspaceId } = callerOf(c);
+      const caller = callerOf(c);
+      const { workspaceId } = caller;
       const service = await findService(deps.db, workspaceId, environment, name);
       if (!service) throw ApiError.notFound(`service ${name} in ${environment}`);
+      const definition = serviceDefinitionSchema.parse(service.definition);
+      // The worker's inspectColors refuses it too; refused here, the answer is a 403 rather than a failed workflow.
+      await assertPlacementAllowed(deps, caller, environment, definition);
       const view = await deps.temporal.workflow.execute<typeof inspectServiceWorkflow>('inspectServiceWorkflow', {
         taskQueue: deps.taskQueue,
         workflowId: `inspect/${workspaceId}/${environment}/${name}/${randomUUID()}`,
-        args: [{ workspaceId, environment, service: name, definition: serviceDefinitionSchema.parse(service.definition) }],
+        args: [{ workspaceId, environment, service: name, definition }],
       });
       return c.json(view, 200);
     })

@@ -10,7 +10,8 @@ import { releaseTarget } from '../../targets/registry.ts';
 import { trafficRouter } from '../../traffic/registry.ts';
 import { UnsupportedWeightsError } from '../../traffic/router.ts';
 import { colors } from '../../workflows/lib/colors.ts';
-import type { ApiDeps } from '../context.ts';
+import { assertPlacementAllowed } from '../boundary.ts';
+import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
@@ -34,7 +35,7 @@ const getTrafficRoute = createRoute({
   request: { params: serviceNameParamSchema, query: z.object({ environment: slugSchema }) },
   responses: {
     200: { description: 'Weights', content: { 'application/json': { schema: trafficSchema } } },
-    ...errorResponses(401, 404, 422, 503),
+    ...errorResponses(401, 403, 404, 422, 503),
   },
 });
 
@@ -74,10 +75,16 @@ function unavailable(name: string, error: unknown, owner: { workspaceId: string;
 
 /** Reading and setting a service's traffic split through its provider (Service selector, Gateway API, local proxy). */
 export function serviceWeightRoutes(deps: ApiDeps) {
-  const load = async (workspaceId: string, environment: string, name: string) => {
+  /**
+   * The stored service and its traffic provider, once its namespace or ports are checked against the binding
+   * again (403): the binding may have narrowed since the definition was saved, and labels do not follow it.
+   */
+  const load = async (caller: Caller, environment: string, name: string) => {
+    const { workspaceId } = caller;
     const service = await findService(deps.db, workspaceId, environment, name);
     if (!service) throw ApiError.notFound(`service ${name} in ${environment}`);
     const definition = serviceDefinitionSchema.parse(service.definition);
+    await assertPlacementAllowed(deps, caller, environment, definition);
     const owner = { workspaceId, environment };
     return { definition, owner, router: trafficRouter(deps.targets, owner, name, definition) };
   };
@@ -86,7 +93,7 @@ export function serviceWeightRoutes(deps: ApiDeps) {
     .openapi(getTrafficRoute, async (c) => {
       const { name } = c.req.valid('param');
       const { environment } = c.req.valid('query');
-      const { router, owner } = await load(callerOf(c).workspaceId, environment, name);
+      const { router, owner } = await load(callerOf(c), environment, name);
       const weights = await router.weights().catch((error: unknown) => {
         throw unavailable(name, error, owner);
       });
@@ -96,9 +103,10 @@ export function serviceWeightRoutes(deps: ApiDeps) {
       const { name } = c.req.valid('param');
       const { environment, blue, green } = c.req.valid('json');
       const weights = { blue, green };
-      const { workspaceId } = callerOf(c);
+      const caller = callerOf(c);
+      const { workspaceId } = caller;
       c.set('audit', { action: 'service.traffic', target: `service/${environment}/${name}`, details: weights });
-      const { definition, owner, router } = await load(workspaceId, environment, name);
+      const { definition, owner, router } = await load(caller, environment, name);
       if (!router.capabilities.partialWeights && blue !== 0 && green !== 0) {
         throw ApiError.conflict(`the ${router.type} provider of ${name} sends all traffic to one colour: use 0 and 100, or a provider that splits`);
       }
