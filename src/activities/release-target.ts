@@ -1,9 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { checkDefinition, imageAllowed } from '../bindings/check.ts';
+import { checkDefinition, checkPlacement, imageAllowed } from '../bindings/check.ts';
 import { enforce, requireBinding, urlsCheckedWhereFetched } from '../bindings/enforce.ts';
 import type { BindingLookup } from '../bindings/policy.ts';
 import type { Scope } from '../bindings/scope.ts';
-import { checkPlacement } from '../bindings/placement.ts';
 import type { OpsWorkerOptions } from '../ops/workloads/index.ts';
 import type { ServiceDefinition } from '../services/definition.ts';
 import { setTimeout as sleep } from 'node:timers/promises';

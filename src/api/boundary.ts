@@ -1,6 +1,5 @@
 import type { Analysis } from '../analysis/types.ts';
-import { checkAnalysis, checkDefinition, checkWorkload, imageAllowed, noBinding, workloadTargetKind, type Violation } from '../bindings/check.ts';
-import { checkPlacement } from '../bindings/placement.ts';
+import { checkAnalysis, checkDefinition, checkPlacement, checkWorkload, imageAllowed, noBinding, workloadTargetKind, type Violation } from '../bindings/check.ts';
 import type { ResolvedBinding, TargetKind } from '../bindings/policy.ts';
 import { urlCheckFor } from '../bindings/url-check.ts';
 import { findBinding } from '../db/repositories/bindings.ts';

@@ -140,6 +140,24 @@ export function checkAnalysis(at: string, analysis: Pick<Analysis, 'metrics'>, b
 }
 
 /**
+ * Where a service's objects are: its namespace on Kubernetes, its four ports on the local target. Instant
+ * switches, traffic moves, scaling, retirement and reads touch those objects and nothing else the definition
+ * names, so they check this much again before they act — the ownership labels cannot say it, as they do not
+ * follow a rebinding.
+ */
+export function checkPlacement(definition: ServiceDefinition, binding: ResolvedBinding, at = 'definition'): Violation[] {
+  const { policy } = binding;
+  if (definition.target === 'kubernetes') return checkNamespace(`${at}.namespace`, definition.namespace, policy);
+  const { local } = definition;
+  return [
+    ...checkPort(`${at}.local.port`, local.port, policy),
+    ...checkPort(`${at}.local.previewPort`, local.previewPort, policy),
+    ...checkPort(`${at}.local.colorPorts.blue`, local.colorPorts.blue, policy),
+    ...checkPort(`${at}.local.colorPorts.green`, local.colorPorts.green, policy),
+  ];
+}
+
+/**
  * Everything a service definition names: the namespace or ports, the image, hooks, commands, URLs and analyses.
  * `binding` is the binding of the definition's own target kind; `kubernetes` the one analysis Jobs run under.
  */
@@ -156,17 +174,15 @@ export function checkDefinition(
 ): Violation[] {
   const at = options.at ?? 'definition';
   const { policy } = binding;
-  const found: Violation[] = [];
+  const found: Violation[] = checkPlacement(definition, binding, at);
   if (definition.target === 'kubernetes') {
-    found.push(...checkNamespace(`${at}.namespace`, definition.namespace, policy), ...checkImage(`${at}.image`, definition.image, policy));
+    found.push(...checkImage(`${at}.image`, definition.image, policy));
     found.push(...checkGatewayRoute(at, definition, policy));
     // A migration runs as a Job in the service's namespace, as the namespace's default ServiceAccount.
     if (definition.hooks?.migration) found.push(...checkServiceAccount(`${at}.hooks.migration`, undefined, policy));
   } else {
     const local = definition.local;
-    found.push(...checkLocalCommands(`${at}.local.command`, policy));
-    found.push(...checkPort(`${at}.local.port`, local.port, policy), ...checkPort(`${at}.local.previewPort`, local.previewPort, policy));
-    found.push(...checkPort(`${at}.local.colorPorts.blue`, local.colorPorts.blue, policy), ...checkPort(`${at}.local.colorPorts.green`, local.colorPorts.green, policy));
+    found.unshift(...checkLocalCommands(`${at}.local.command`, policy));
     if (local.cwd !== undefined) found.push(...checkDirectory(`${at}.local.cwd`, local.cwd, policy));
     if (definition.hooks?.migration) found.push(...checkLocalCommands(`${at}.hooks.migration.command`, policy));
   }

@@ -5,7 +5,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { createReleaseTargetActivities } from '../../src/activities/release-target.ts';
 import { boundaryViolationType } from '../../src/bindings/enforce.ts';
-import { checkPlacement } from '../../src/bindings/placement.ts';
+import { checkPlacement } from '../../src/bindings/check.ts';
 import { bindingPolicySchema, type BindingLookup, type BindingPolicy, type ResolvedBinding, type TargetKind } from '../../src/bindings/policy.ts';
 import type { Database } from '../../src/db/client.ts';
 import { serviceDefinitionSchema } from '../../src/services/definition.ts';
