@@ -16,13 +16,13 @@ describe('the Kubernetes Job workload', () => {
   const clients = (): JobClients => ({ batch: ctx.clients.kc.makeApiClient(BatchV1Api), core: ctx.clients.core });
   const runner = kubernetesRunner({ clients, pollMs: 200 });
 
-  function context(runId: string, signal = new AbortController().signal) {
+  function context(runId: string, signal = new AbortController().signal, attempt = 1) {
     const lines: Array<[LogStream, string]> = [];
     const value: WorkloadContext = {
       workspaceId: 'ws',
       runId,
       jobName: 'nightly',
-      attempt: 1,
+      attempt,
       onLine: (stream, line) => lines.push([stream, line]),
       signal,
       heartbeat: () => {},
@@ -48,6 +48,23 @@ describe('the Kubernetes Job workload', () => {
     }
   }
 
+  /** The Jobs of one run in the namespace (by the run label, whatever their names). */
+  async function jobsOfRun(runId: string, namespace: string): Promise<V1Job[]> {
+    const list = await clients().batch.listNamespacedJob({ namespace, labelSelector: `cutover.dev/ops-run=${runId}` });
+    return list.items.filter((job) => !job.metadata?.deletionTimestamp);
+  }
+
+  /** Marks the Job failed through the status subresource, as the Job controller would. */
+  async function failJob(name: string, namespace: string): Promise<void> {
+    // A finished Job needs the startTime the Job controller sets on its first sync.
+    await waitFor('the Job controller to start the Job', async () => ((await readJob(name, namespace))?.status?.startTime ? true : undefined));
+    const condition = { status: 'True', reason: 'Test', message: 'set by the test', lastTransitionTime: new Date() };
+    await clients().batch.patchNamespacedJobStatus(
+      { name, namespace, body: { status: { conditions: [{ type: 'FailureTarget', ...condition }, { type: 'Failed', ...condition }] } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
   /** A namespace where no pod may be created, so a Job stays active until the test sets its status. */
   async function podlessNamespace(): Promise<string> {
     const namespace = await createTestNamespace(ctx.clients.core, 'ops-job-nopods');
@@ -63,7 +80,7 @@ describe('the Kubernetes Job workload', () => {
     const result = await runner.run(workload(ctx.namespace), value);
     expect(result).toEqual({ exitCode: 0 });
 
-    const name = jobObjectName('nightly', '11111111-aaaa', 1);
+    const name = jobObjectName('nightly', '11111111-aaaa');
     const job = await clients().batch.readNamespacedJob({ name, namespace: ctx.namespace });
     expect(job.metadata?.labels).toMatchObject({ 'cutover.dev/ops-job': 'nightly', 'cutover.dev/ops-run': '11111111-aaaa' });
     expect(job.spec?.backoffLimit).toBe(0);
@@ -79,9 +96,61 @@ describe('the Kubernetes Job workload', () => {
     // kwok serves no container logs; the runner says so instead of failing the run.
     expect(lines.at(-1)?.[1]).toMatch(/log of pod .* is not available/);
 
-    // A retried attempt finds the Job its previous try created and waits for that one.
-    const again = context('11111111-aaaa');
+    // A retried attempt (attempt 2) finds the Job its previous try created and waits for that one: still one Job.
+    const again = context('11111111-aaaa', undefined, 2);
     expect(await runner.run(workload(ctx.namespace), again.value)).toEqual({ exitCode: 0 });
+    expect(again.lines[0]).toEqual(['stdout', `found Job ${ctx.namespace}/${name} of an earlier attempt: waiting for it`]);
+    expect((await jobsOfRun('11111111-aaaa', ctx.namespace)).map((found) => found.metadata?.uid)).toEqual([job.metadata?.uid]);
+  }, 60_000);
+
+  it('a retry while the first attempt still runs waits on the same Job instead of starting a second', async () => {
+    const namespace = await podlessNamespace();
+    try {
+      const runId = '44444444-dddd';
+      const name = jobObjectName('nightly', runId);
+      const first = context(runId);
+      const firstRun = runner.run(workload(namespace), first.value);
+      await waitFor('the Job', () => readJob(name, namespace));
+      // The retry of an attempt Temporal took for lost (a heartbeat timeout) while its Job still runs.
+      const second = context(runId, undefined, 2);
+      const secondRun = runner.run(workload(namespace), second.value);
+      await waitFor('the retry to find the Job', () => Promise.resolve(second.lines.length > 0 ? true : undefined));
+      expect(second.lines[0]).toEqual(['stdout', `found Job ${namespace}/${name} of an earlier attempt: waiting for it`]);
+      expect(await jobsOfRun(runId, namespace)).toHaveLength(1);
+      await failJob(name, namespace);
+      expect(await firstRun).toEqual({ exitCode: 1 });
+      expect(await secondRun).toEqual({ exitCode: 1 });
+      expect(await jobsOfRun(runId, namespace)).toHaveLength(1);
+    } finally {
+      await deleteTestNamespace(ctx.clients.core, namespace);
+    }
+  }, 60_000);
+
+  it('a retry after the Job failed replaces it with a new Job of the same name', async () => {
+    const namespace = await podlessNamespace();
+    try {
+      const runId = '55555555-eeee';
+      const name = jobObjectName('nightly', runId);
+      const firstRun = runner.run(workload(namespace), context(runId).value);
+      const failed = await waitFor('the Job', () => readJob(name, namespace));
+      await failJob(name, namespace);
+      expect(await firstRun).toEqual({ exitCode: 1 });
+
+      const second = context(runId, undefined, 2);
+      const secondRun = runner.run(workload(namespace), second.value);
+      const replaced = await waitFor('a new Job', async () => {
+        const job = await readJob(name, namespace);
+        return job && job.metadata?.uid !== failed.metadata?.uid ? job : undefined;
+      });
+      expect(replaced.status?.conditions ?? []).toEqual([]);
+      expect(second.lines).toContainEqual(['stdout', `deleted Job ${namespace}/${name} that failed in an earlier attempt`]);
+      expect(second.lines).toContainEqual(['stdout', `created Job ${namespace}/${name}`]);
+      expect((await jobsOfRun(runId, namespace)).map((job) => job.metadata?.uid)).toEqual([replaced.metadata?.uid]);
+      await failJob(name, namespace);
+      expect(await secondRun).toEqual({ exitCode: 1 });
+    } finally {
+      await deleteTestNamespace(ctx.clients.core, namespace);
+    }
   }, 60_000);
 
   it('reports a Job that failed with its reason', async () => {
@@ -89,18 +158,9 @@ describe('the Kubernetes Job workload', () => {
     try {
       const { lines, value } = context('22222222-bbbb');
       const running = runner.run(workload(namespace), value);
-      const name = jobObjectName('nightly', '22222222-bbbb', 1);
+      const name = jobObjectName('nightly', '22222222-bbbb');
       await waitFor('the Job', () => readJob(name, namespace));
-      const now = new Date();
-      const condition = { status: 'True', reason: 'Test', message: 'set by the test', lastTransitionTime: now };
-      await clients().batch.patchNamespacedJobStatus(
-        {
-          name,
-          namespace,
-          body: { status: { conditions: [{ type: 'FailureTarget', ...condition }, { type: 'Failed', ...condition }] } },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      await failJob(name, namespace);
       expect(await running).toEqual({ exitCode: 1 });
       expect(lines).toContainEqual(['stderr', 'Job failed: set by the test']);
     } finally {
@@ -114,7 +174,7 @@ describe('the Kubernetes Job workload', () => {
       const controller = new AbortController();
       const { lines, value } = context('33333333-cccc', controller.signal);
       const running = runner.run(workload(namespace), value);
-      const name = jobObjectName('nightly', '33333333-cccc', 1);
+      const name = jobObjectName('nightly', '33333333-cccc');
       await waitFor('the Job', () => Promise.resolve(lines.length > 0 ? true : undefined));
       controller.abort();
       expect(await running).toEqual({ exitCode: 143 });

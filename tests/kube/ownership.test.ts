@@ -228,7 +228,7 @@ describe('objects that are not the releasing workspace environment’s', () => {
   it("refuses to wait on a Job of the same name that is another workspace's, and leaves it alone", async () => {
     const batch = ctx.kube.batch;
     const runId = randomUUID();
-    const name = jobObjectName('nightly', runId, 1);
+    const name = jobObjectName('nightly', runId);
     const foreign: V1Job = {
       metadata: { name, labels: { ...foreignLabels(), 'cutover.dev/ops-run': runId } },
       spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'busybox:1.37' }] } } },

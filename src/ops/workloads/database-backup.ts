@@ -4,19 +4,30 @@ import { DatabaseGrantError, grantedDatabaseUrl } from '../../bindings/databases
 import { baseEnvironment, runProcess } from './process.ts';
 import { WorkloadError, type WorkloadRunner } from './types.ts';
 
-const dumpName = /^cutover-\d{8}T\d{6}Z-[0-9a-f]{8}\.dump$/;
+/** The job's name as it appears in a file name: no path separators or other characters a shell would trip on. */
+function fileSafe(jobName: string): string {
+  return jobName.replace(/[^A-Za-z0-9._-]/g, '_');
+}
 
 /**
- * cutover-20260102T030000Z-1a2b3c4d.dump (time, then the run): sorts by time, never clashes between runs,
- * and the pattern tells our dumps from anything else in the folder.
+ * cutover-orders-backup-20260102T030000Z-1a2b3c4d.dump (the job that made it, time, then the run): never clashes
+ * between runs, and the pattern tells one job's dumps from another's (services often share one backup folder) and
+ * from anything else in the folder. The time right after the name keeps `orders` apart from `orders-backup`.
  */
-export function dumpFileName(at: Date, runId: string): string {
-  return `cutover-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}-${runId.slice(0, 8)}.dump`;
+export function dumpFileName(jobName: string, at: Date, runId: string): string {
+  return `cutover-${fileSafe(jobName)}-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}-${runId.slice(0, 8)}.dump`;
+}
+
+/** Matches the dumps `dumpFileName` gives this job, and no one else's. */
+export function dumpNamePattern(jobName: string): RegExp {
+  const name = fileSafe(jobName).replace(/\./g, '\\.');
+  return new RegExp(`^cutover-${name}-\\d{8}T\\d{6}Z-[0-9a-f]{8}\\.dump$`);
 }
 
 /**
  * Built in: pg_dump (custom format) of a database connection the run's binding grants into a folder on the
- * worker, then deletes all but the newest `keep` dumps. The dump is written under a temporary name and renamed
+ * worker, then deletes all but the newest `keep` dumps of the same job (other jobs' dumps in the folder are left
+ * alone). The dump is written under a temporary name and renamed
  * when complete, so a failed dump never replaces a good one.
  */
 export function databaseBackupRunner(deps: { platformDatabaseUrl?: string; env?: NodeJS.ProcessEnv; now?: () => Date }): WorkloadRunner<'database-backup'> {
@@ -36,7 +47,7 @@ export function databaseBackupRunner(deps: { platformDatabaseUrl?: string; env?:
       const password = decodeURIComponent(url.password);
       url.password = '';
       await mkdir(workload.directory, { recursive: true });
-      const file = path.join(workload.directory, dumpFileName(deps.now?.() ?? new Date(), context.runId));
+      const file = path.join(workload.directory, dumpFileName(context.jobName, deps.now?.() ?? new Date(), context.runId));
       const partial = `${file}.partial`;
       context.onLine('stdout', `dumping the database to ${file}`);
       const result = await runProcess(
@@ -51,7 +62,7 @@ export function databaseBackupRunner(deps: { platformDatabaseUrl?: string; env?:
         return result;
       }
       await rename(partial, file);
-      const dumps = await newestFirst(workload.directory);
+      const dumps = await newestFirst(workload.directory, dumpNamePattern(context.jobName));
       for (const old of dumps.slice(workload.keep)) {
         await rm(path.join(workload.directory, old), { force: true });
         context.onLine('stdout', `deleted old dump ${old}`);
@@ -62,9 +73,9 @@ export function databaseBackupRunner(deps: { platformDatabaseUrl?: string; env?:
   };
 }
 
-/** Our dumps in the folder, newest first (by modification time, then name). */
-async function newestFirst(directory: string): Promise<string[]> {
-  const names = (await readdir(directory)).filter((name) => dumpName.test(name));
+/** The job's dumps in the folder, newest first (by modification time, then name). */
+async function newestFirst(directory: string, pattern: RegExp): Promise<string[]> {
+  const names = (await readdir(directory)).filter((name) => pattern.test(name));
   const dumps = await Promise.all(names.map(async (name) => ({ name, at: (await stat(path.join(directory, name))).mtimeMs })));
   return dumps.sort((a, b) => b.at - a.at || b.name.localeCompare(a.name)).map((dump) => dump.name);
 }

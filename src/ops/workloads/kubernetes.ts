@@ -12,20 +12,23 @@ export interface JobClients {
 
 type KubernetesWorkload = Extract<Workload, { type: 'kubernetes' }>;
 
-/** Job names are DNS labels (63 characters): job name, run and attempt, so every attempt has its own Job. */
-export function jobObjectName(jobName: string, runId: string, attempt: number): string {
-  return `ops-${jobName.slice(0, 40).replace(/-+$/, '')}-${runId.slice(0, 8)}-${attempt}`;
+/**
+ * Job names are DNS labels (63 characters): job name and run, not the attempt, so a retried activity finds the
+ * Job its previous try created (which may still run) instead of starting a second one beside it.
+ */
+export function jobObjectName(jobName: string, runId: string): string {
+  return `ops-${jobName.slice(0, 40).replace(/-+$/, '')}-${runId.slice(0, 8)}`;
 }
 
 const runLabel = 'cutover.dev/ops-run';
 
 /**
- * The Job for one attempt: no Kubernetes-side retries (Temporal retries), cleaned up an hour after it ends. It
+ * The Job for one run: no Kubernetes-side retries (Temporal retries), cleaned up an hour after it ends. It
  * carries its workspace and (where known) environment, like every object Cutover creates.
  */
 export function buildJob(
   workload: KubernetesWorkload,
-  context: Pick<WorkloadContext, 'jobName' | 'runId' | 'attempt'> & Partial<Pick<WorkloadContext, 'workspaceId' | 'environment'>>,
+  context: Pick<WorkloadContext, 'jobName' | 'runId'> & Partial<Pick<WorkloadContext, 'workspaceId' | 'environment'>>,
 ): V1Job {
   const labels: Record<string, string> = {
     [managedByLabel]: 'cutover',
@@ -37,7 +40,7 @@ export function buildJob(
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: jobObjectName(context.jobName, context.runId, context.attempt), labels },
+    metadata: { name: jobObjectName(context.jobName, context.runId), labels },
     spec: {
       backoffLimit: 0,
       ttlSecondsAfterFinished: 3600,
@@ -78,8 +81,9 @@ function exitCodeOf(pod: V1Pod | undefined): number | undefined {
 }
 
 /**
- * Creates a Kubernetes Job for the attempt, waits for it to finish (heartbeating), then copies its pod's
- * log into the run's log (Kubernetes merges stdout and stderr, so all lines count as stdout).
+ * Creates the run's Kubernetes Job, or finds the one a previous attempt created (and waits on that one while it
+ * runs; one that failed is replaced, so a retry runs again), waits for it to finish (heartbeating), then copies
+ * its pod's log into the run's log (Kubernetes merges stdout and stderr, so all lines count as stdout).
  * Cancelling the attempt deletes the Job and its pod.
  */
 export function kubernetesRunner(options: { clients: () => JobClients; pollMs?: number }): WorkloadRunner<'kubernetes'> {
@@ -91,17 +95,7 @@ export function kubernetesRunner(options: { clients: () => JobClients; pollMs?: 
       const namespace = workload.namespace;
       const body = buildJob(workload, context);
       const name = body.metadata?.name ?? '';
-      try {
-        await clients.batch.createNamespacedJob({ namespace, body });
-        context.onLine('stdout', `created Job ${namespace}/${name}`);
-      } catch (error) {
-        if (!(error instanceof ApiException && error.code === 409)) {
-          const retryable = !(error instanceof ApiException && [400, 403, 404, 422].includes(error.code));
-          throw new WorkloadError(`could not create Job ${namespace}/${name}: ${describe(error)}`, retryable, { cause: error });
-        }
-        // A retried activity may find the Job its previous try created: wait for that one, but only if it is.
-        await assertSameRun(clients, namespace, name, body);
-      }
+      await ensureJob(clients, namespace, body, context, pollMs);
       let state: JobState = { state: 'running' };
       while (state.state === 'running') {
         if (context.signal.aborted) {
@@ -123,11 +117,59 @@ export function kubernetesRunner(options: { clients: () => JobClients; pollMs?: 
 }
 
 /**
- * A Job of this name exists already: it must be this attempt's own (same owner labels, same run), or the runner
+ * Makes sure the run's Job exists: creates it, or adopts the one a previous attempt of this run created. A Job
+ * of the run that failed (or is being deleted) is deleted and created again once it is gone: Temporal retried
+ * the attempt to run the work again. A running or complete one is kept, so the work never runs twice at once.
+ */
+async function ensureJob(clients: JobClients, namespace: string, body: V1Job, context: WorkloadContext, pollMs: number): Promise<void> {
+  const name = body.metadata?.name ?? '';
+  for (;;) {
+    try {
+      await clients.batch.createNamespacedJob({ namespace, body });
+      context.onLine('stdout', `created Job ${namespace}/${name}`);
+      return;
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 409)) {
+        const retryable = !(error instanceof ApiException && [400, 403, 404, 422].includes(error.code));
+        throw new WorkloadError(`could not create Job ${namespace}/${name}: ${describe(error)}`, retryable, { cause: error });
+      }
+    }
+    const existing = await readJobIfAny(clients, namespace, name);
+    if (!existing) continue; // It went between the create and the read.
+    assertSameRun(existing, namespace, name, body);
+    const replace = existing.metadata?.deletionTimestamp !== undefined || jobState(existing).state === 'failed';
+    if (!replace) {
+      context.onLine('stdout', `found Job ${namespace}/${name} of an earlier attempt: waiting for it`);
+      return;
+    }
+    if (existing.metadata?.deletionTimestamp === undefined) {
+      // Foreground: the Job goes after its pods, so the new Job's pod is the only one with its name.
+      await deleteJob(clients, namespace, name, 'Foreground');
+      context.onLine('stdout', `deleted Job ${namespace}/${name} that failed in an earlier attempt`);
+    }
+    // The name is free only once the Job is gone.
+    while (await readJobIfAny(clients, namespace, name)) {
+      if (context.signal.aborted) return; // The runner's loop deletes what is left and reports the stop.
+      context.heartbeat();
+      await sleep(pollMs, context.signal);
+    }
+  }
+}
+
+async function readJobIfAny(clients: JobClients, namespace: string, name: string): Promise<V1Job | undefined> {
+  try {
+    return await clients.batch.readNamespacedJob({ name, namespace });
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A Job of this name exists already: it must be this run's own (same owner labels, same run), or the runner
  * would wait on, and copy the log of, someone else's Job. Anything else is refused for good, naming no owner.
  */
-async function assertSameRun(clients: JobClients, namespace: string, name: string, wanted: V1Job): Promise<void> {
-  const existing = await clients.batch.readNamespacedJob({ name, namespace });
+function assertSameRun(existing: V1Job, namespace: string, name: string, wanted: V1Job): void {
   const have = existing.metadata?.labels ?? {};
   const want = wanted.metadata?.labels ?? {};
   if ([managedByLabel, workspaceLabel, environmentLabel, runLabel].every((label) => have[label] === want[label])) return;
@@ -146,9 +188,9 @@ async function copyLog(clients: JobClients, namespace: string, pod: string, cont
   }
 }
 
-async function deleteJob(clients: JobClients, namespace: string, name: string): Promise<void> {
+async function deleteJob(clients: JobClients, namespace: string, name: string, propagationPolicy = 'Background'): Promise<void> {
   try {
-    await clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+    await clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy });
   } catch (error) {
     if (!(error instanceof ApiException && error.code === 404)) throw error;
   }

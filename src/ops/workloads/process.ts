@@ -9,6 +9,11 @@ import { WorkloadError } from './types.ts';
 export const maxLineLength = 16_384;
 /** Time between SIGTERM and SIGKILL when a run is stopped. */
 const killGraceMs = 5_000;
+/**
+ * Time between heartbeats while a process runs: well under any heartbeat timeout a caller would set (Temporal's
+ * SDK throttles what it sends to the server, so beating often costs nothing).
+ */
+export const processHeartbeatMs = 1_000;
 
 export interface ProcessSpec {
   command: string[];
@@ -18,10 +23,16 @@ export interface ProcessSpec {
 
 /**
  * Runs a process in its own process group, hands each stdout/stderr line to the context as it comes and
- * resolves with its exit code (128 + signal number when a signal ended it). On abort the whole group gets
- * SIGTERM, then SIGKILL after a grace period.
+ * resolves with its exit code (128 + signal number when a signal ended it). While it runs the context gets a
+ * heartbeat every `heartbeatMs`, so a dump or migration longer than the activity's heartbeat timeout is not
+ * taken for a dead worker (and retried beside itself). On abort the whole group gets SIGTERM, then SIGKILL
+ * after a grace period.
  */
-export function runProcess(spec: ProcessSpec, context: Pick<WorkloadContext, 'onLine' | 'signal'>): Promise<WorkloadResult> {
+export function runProcess(
+  spec: ProcessSpec,
+  context: Pick<WorkloadContext, 'onLine' | 'signal' | 'heartbeat'>,
+  options: { heartbeatMs?: number } = {},
+): Promise<WorkloadResult> {
   const [file, ...args] = spec.command;
   if (!file) return Promise.reject(new WorkloadError('the command is empty'));
   return new Promise<WorkloadResult>((resolve, reject) => {
@@ -31,6 +42,8 @@ export function runProcess(spec: ProcessSpec, context: Pick<WorkloadContext, 'on
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    context.heartbeat();
+    const beat = setInterval(() => context.heartbeat(), options.heartbeatMs ?? processHeartbeatMs);
     let killTimer: NodeJS.Timeout | undefined;
     const stop = () => {
       signalGroup(child.pid, 'SIGTERM');
@@ -45,10 +58,12 @@ export function runProcess(spec: ProcessSpec, context: Pick<WorkloadContext, 'on
       forwardLines(child.stderr, (line) => context.onLine('stderr', line)),
     ]);
     child.once('error', (error) => {
+      clearInterval(beat);
       context.signal.removeEventListener('abort', stop);
       reject(new WorkloadError(`could not start ${file}: ${error.message}`, false, { cause: error }));
     });
     child.once('exit', (code, signal) => {
+      clearInterval(beat);
       context.signal.removeEventListener('abort', stop);
       clearTimeout(killTimer);
       // Kill what the command left behind in its group (background children holding the pipes open).
