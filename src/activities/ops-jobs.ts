@@ -3,7 +3,7 @@ import { checkWorkload, workloadTargetKind } from '../bindings/check.ts';
 import { enforce, requireBinding } from '../bindings/enforce.ts';
 import type { BindingLookup, ResolvedBinding } from '../bindings/policy.ts';
 import type { Database } from '../db/client.ts';
-import { findOpsJob } from '../db/repositories/ops-jobs.ts';
+import { findOpsJob, markScheduleStateStale, markScheduleStateStaleForRun } from '../db/repositories/ops-jobs.ts';
 import { beginRun, finishRun, markRunAttempt } from '../db/repositories/ops-job-runs.ts';
 import type { OpsRunStatus, StoredRetryPolicy } from '../db/schema/index.ts';
 import type { Logger } from '../logger.ts';
@@ -52,6 +52,8 @@ export function createOpsJobActivities(deps: { db: Database; logger: Logger; bin
       if (!job) return null;
       const parsed = workloadSchema.safeParse(job.workload);
       const run = await beginRun(deps.db, input);
+      // The Schedule's next run time moved on: the job list's cached state is read again in the background.
+      await markScheduleStateStale(deps.db, input.workspaceId, input.jobId);
       if (!parsed.success) {
         await finishRun(deps.db, input.workspaceId, run.id, { status: 'failed', error: 'the stored workload is not valid' });
         throw ApplicationFailure.create({
@@ -141,6 +143,8 @@ export function createOpsJobActivities(deps: { db: Database; logger: Logger; bin
       exitCode: number | null;
       error: string | null;
     }): Promise<void> {
+      // Before the row closes: whoever sees the run finished must not wait on the workflow any longer than before.
+      await markScheduleStateStaleForRun(deps.db, input.workspaceId, input.runId);
       await finishRun(deps.db, input.workspaceId, input.runId, input);
     },
   };

@@ -115,11 +115,14 @@ export interface JobState {
   scheduleFound: boolean;
   /** Whether Temporal says the Schedule is paused. */
   paused: boolean;
+  /** When this was read from Temporal (null: not yet, or stale since a run began or ended). */
+  stateAt?: Date | null;
 }
 
 export async function jobState(temporal: Client, job: OpsJob): Promise<JobState> {
   const description = await describeJobSchedule(temporal, job.scheduleId);
-  if (!description) return { nextRun: null, scheduleFound: false, paused: job.paused };
+  const stateAt = new Date();
+  if (!description) return { nextRun: null, scheduleFound: false, paused: job.paused, stateAt };
   const paused = description.state.paused;
-  return { nextRun: paused ? null : (description.info.nextActionTimes[0] ?? null), scheduleFound: true, paused };
+  return { nextRun: paused ? null : (description.info.nextActionTimes[0] ?? null), scheduleFound: true, paused, stateAt };
 }

@@ -1,8 +1,9 @@
 import type { z } from '@hono/zod-openapi';
 import { listActiveRuns, listLastFinishedRuns } from '../../db/repositories/ops-job-runs.ts';
-import type { OpsJob } from '../../db/repositories/ops-jobs.ts';
+import { listOpsJobs, type OpsJob } from '../../db/repositories/ops-jobs.ts';
 import type { InvalidScheduleError, OpsDeps } from '../../ops/jobs.ts';
-import { jobState, reconcileRuns } from '../../ops/runs.ts';
+import { reconcileRuns } from '../../ops/runs.ts';
+import { cachedJobState, readScheduleState, type ScheduleStateRefresher } from '../../ops/schedule-state.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobView } from '../serializers/ops-jobs.ts';
@@ -12,7 +13,10 @@ import type { JobView } from '../serializers/ops-jobs.ts';
 export const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 export const security = [{ bearer: [] }];
 
-/** The job as the API shows it: Temporal's view of the Schedule and the runs recorded in Postgres. */
+/**
+ * One job as the API shows it after acting on it or when asked for it alone: its Schedule described now (and
+ * the state cached on the row for the list) and the runs recorded in Postgres.
+ */
 export async function loadJobViews(deps: ApiDeps, workspaceId: string, jobs: OpsJob[]): Promise<JobView[]> {
   if (jobs.length === 0) return [];
   const jobId = jobs.length === 1 ? jobs[0]?.id : undefined;
@@ -20,14 +24,31 @@ export async function loadJobViews(deps: ApiDeps, workspaceId: string, jobs: Ops
   const [finished, active, states] = await Promise.all([
     listLastFinishedRuns(deps.db, workspaceId, jobId),
     listActiveRuns(deps.db, workspaceId, jobId),
-    Promise.all(jobs.map((job) => jobState(deps.temporal, job))),
+    Promise.all(jobs.map((job) => readScheduleState(deps, job))),
   ]);
   return jobs.map((job, index) => ({
     job,
-    state: states[index] ?? { nextRun: null, scheduleFound: false, paused: job.paused },
+    state: states[index] ?? cachedJobState(job),
     lastRun: finished.find((run) => run.jobId === job.id),
     currentRun: active.find((run) => run.jobId === job.id && run.status === 'running'),
   }));
+}
+
+/**
+ * The workspace's jobs from Postgres alone: the rows with their cached Schedule state and recorded runs. No
+ * Temporal call waits here; stale states (and runs whose workflow ended unrecorded) are refreshed afterwards.
+ */
+export async function listJobViews(deps: ApiDeps, refresher: ScheduleStateRefresher, workspaceId: string): Promise<JobView[]> {
+  const [jobs, finished, active] = await Promise.all([
+    listOpsJobs(deps.db, workspaceId),
+    listLastFinishedRuns(deps.db, workspaceId),
+    listActiveRuns(deps.db, workspaceId),
+  ]);
+  refresher.kick(workspaceId);
+  const last = new Map(finished.map((run) => [run.jobId, run]));
+  const current = new Map<string, (typeof active)[number]>();
+  for (const run of active) if (run.status === 'running' && !current.has(run.jobId)) current.set(run.jobId, run);
+  return jobs.map((job) => ({ job, state: cachedJobState(job), lastRun: last.get(job.id), currentRun: current.get(job.id) }));
 }
 
 export function invalidSchedule(error: InvalidScheduleError): ApiError {

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findOpsJob, listOpsJobs, type OpsJob } from '../../db/repositories/ops-jobs.ts';
+import { findOpsJob, type OpsJob } from '../../db/repositories/ops-jobs.ts';
 import { jobNameSchema, policySchema, scheduleSchema, workloadSchema } from '../../ops/definition.ts';
 import { createJob, deleteJob, InvalidScheduleError, updateJob } from '../../ops/jobs.ts';
+import { createScheduleStateRefresher } from '../../ops/schedule-state.ts';
 import { assertWorkloadAllowed } from '../boundary.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
@@ -11,7 +12,7 @@ import { idParamSchema, slugSchema } from '../schemas.ts';
 import { opsJobSchema, opsJobSummarySchema, toJobBody, toJobSummary } from '../serializers/ops-jobs.ts';
 import { opsJobActionRoutes } from './ops-job-actions.ts';
 import { opsJobRunRoutes } from './ops-job-runs.ts';
-import { invalidSchedule, json, loadJobViews, opsDeps, security } from './ops-jobs-shared.ts';
+import { invalidSchedule, json, listJobViews, loadJobViews, opsDeps, security } from './ops-jobs-shared.ts';
 
 const createJobBody = z
   .object({
@@ -43,6 +44,8 @@ const listRoute = createRoute({
   method: 'get',
   path: '/',
   summary: "List the workspace's operations jobs with their next and last runs",
+  description:
+    'Answered from Postgres: next_run, paused and schedule_missing are the Schedule state cached at schedule_state_at, refreshed in the background once older than 30 s.',
   security,
   responses: {
     200: { description: 'Jobs', ...json(z.object({ items: z.array(opsJobSummarySchema) })) },
@@ -91,10 +94,11 @@ const deleteJobRoute = createRoute({
 
 function jobRoutes(deps: ApiDeps) {
   const ui = () => ({ base: deps.temporalUiUrl, namespace: deps.temporal.options.namespace });
+  const refresher = createScheduleStateRefresher(deps);
   return createRouter()
     .openapi(listRoute, async (c) => {
       const { workspaceId } = callerOf(c);
-      const views = await loadJobViews(deps, workspaceId, await listOpsJobs(deps.db, workspaceId));
+      const views = await listJobViews(deps, refresher, workspaceId);
       return c.json({ items: views.map((view) => toJobSummary(view)) }, 200);
     })
     .openapi(createJobRoute, async (c) => {
@@ -124,7 +128,7 @@ function jobRoutes(deps: ApiDeps) {
       if (!job) throw ApiError.conflict(`this workspace has a job named ${input.name} already`);
       c.set('audit', { action: 'ops_job.create', target: `ops-job/${job.id}` });
       const [view] = await loadJobViews(deps, caller.workspaceId, [job]);
-      return c.json(toJobBody(view ?? { job, state: { nextRun: null, scheduleFound: true, paused: job.paused } }, ui()), 201);
+      return c.json(toJobBody(view ?? { job, state: { nextRun: null, scheduleFound: true, paused: job.paused, stateAt: null } }, ui()), 201);
     })
     .openapi(getJobRoute, async (c) => {
       const { id } = c.req.valid('param');

@@ -37,6 +37,10 @@ export const opsJobSummarySchema = z
     last_run: opsRunSchema.nullable(),
     current_run: opsRunSchema.nullable(),
     elapsed_ms: z.number().int().nullable().openapi({ description: 'How long the current run has been going' }),
+    schedule_state_at: z.string().nullable().openapi({
+      description:
+        'When next_run, paused and schedule_missing were read from Temporal (the list shows a cached state; null: not read since the last run began or ended)',
+    }),
   })
   .openapi('OpsJobSummary');
 
@@ -114,6 +118,7 @@ export function toJobSummary(view: JobView, now = new Date()): z.infer<typeof op
     last_run: lastRun ? toRunBody(lastRun) : null,
     current_run: currentRun ? toRunBody(currentRun) : null,
     elapsed_ms: startedAt ? Math.max(0, now.getTime() - startedAt.getTime()) : null,
+    schedule_state_at: iso(state.stateAt ?? null),
   };
 }
 

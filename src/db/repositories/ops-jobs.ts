@@ -1,6 +1,6 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
-import { opsJobs, type OverlapPolicy, type StoredRetryPolicy } from '../schema/index.ts';
+import { opsJobRuns, opsJobs, type OverlapPolicy, type StoredRetryPolicy } from '../schema/index.ts';
 
 export type OpsJob = typeof opsJobs.$inferSelect;
 
@@ -80,4 +80,70 @@ export async function deleteOpsJob(db: Executor, workspaceId: string, id: string
     .where(and(eq(opsJobs.workspaceId, workspaceId), eq(opsJobs.id, id)))
     .returning({ id: opsJobs.id });
   return rows.length > 0;
+}
+
+/** The Schedule's state as read from Temporal at `at`. */
+export interface CachedScheduleState {
+  nextRun: Date | null;
+  paused: boolean;
+  found: boolean;
+  at: Date;
+}
+
+/** Records what Temporal said of the job's Schedule; updated_at is left alone (the job itself did not change). */
+export async function saveScheduleState(db: Executor, id: string, state: CachedScheduleState): Promise<void> {
+  await db
+    .update(opsJobs)
+    .set({
+      scheduleNextRun: state.nextRun,
+      schedulePaused: state.paused,
+      scheduleFound: state.found,
+      scheduleStateAt: state.at,
+      updatedAt: sql`${opsJobs.updatedAt}`,
+    })
+    .where(eq(opsJobs.id, id));
+}
+
+/** Marks the cached state stale (a run began or ended, so the next run time moved): the refresh reads it again. */
+export async function markScheduleStateStale(db: Executor, workspaceId: string, id: string): Promise<void> {
+  await db
+    .update(opsJobs)
+    .set({ scheduleStateAt: null, updatedAt: sql`${opsJobs.updatedAt}` })
+    .where(and(eq(opsJobs.workspaceId, workspaceId), eq(opsJobs.id, id)));
+}
+
+/** markScheduleStateStale for the job of a run. */
+export async function markScheduleStateStaleForRun(db: Executor, workspaceId: string, runId: string): Promise<void> {
+  const jobOfRun = db
+    .select({ jobId: opsJobRuns.jobId })
+    .from(opsJobRuns)
+    .where(and(eq(opsJobRuns.workspaceId, workspaceId), eq(opsJobRuns.id, runId)));
+  await db
+    .update(opsJobs)
+    .set({ scheduleStateAt: null, updatedAt: sql`${opsJobs.updatedAt}` })
+    .where(and(eq(opsJobs.workspaceId, workspaceId), inArray(opsJobs.id, jobOfRun)));
+}
+
+/**
+ * Jobs whose cached state needs reading again: never read, marked stale, read before `readBefore`, or whose
+ * next run time has passed. Oldest first, at most `limit`.
+ */
+export async function listStaleOpsJobs(
+  db: Executor,
+  workspaceId: string,
+  readBefore: Date,
+  now: Date,
+  limit: number,
+): Promise<OpsJob[]> {
+  return db
+    .select()
+    .from(opsJobs)
+    .where(
+      and(
+        eq(opsJobs.workspaceId, workspaceId),
+        or(isNull(opsJobs.scheduleStateAt), lt(opsJobs.scheduleStateAt, readBefore), lt(opsJobs.scheduleNextRun, now)),
+      ),
+    )
+    .orderBy(sql`${opsJobs.scheduleStateAt} asc nulls first`)
+    .limit(limit);
 }

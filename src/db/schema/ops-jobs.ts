@@ -59,6 +59,15 @@ export const opsJobs = pgTable(
     // The Temporal Schedule that starts the runs.
     scheduleId: text().notNull(),
     createdBy: text().notNull(),
+    // Cached Schedule state, so the job list answers from Postgres alone (src/ops/schedule-state.ts).
+    // Next time the Schedule starts a run, as Temporal said at scheduleStateAt (null when paused or missing).
+    scheduleNextRun: timestamp({ withTimezone: true }),
+    // Whether Temporal said the Schedule is paused; null until first read (the row's paused applies).
+    schedulePaused: boolean(),
+    // False once a refresh found no Schedule in Temporal.
+    scheduleFound: boolean().notNull().default(true),
+    // When the state above was read from Temporal; null means stale (a run began or ended since).
+    scheduleStateAt: timestamp({ withTimezone: true }),
     ...timestamps,
   },
   (table) => [
