@@ -61,10 +61,11 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     const database = await openDatabase(databaseOptionsFromConfig(config));
     cleanups.push(() => database.close());
     await database.migrate();
-    const { workspace, createdToken } = await bootstrapAdmin(database.db, {
+    const { workspace, createdToken, adminTokenRevoked } = await bootstrapAdmin(database.db, {
       adminToken: config.CUTOVER_ADMIN_TOKEN,
       createIfMissing: true,
     });
+    if (adminTokenRevoked) logger.warn('CUTOVER_ADMIN_TOKEN was revoked and stays revoked: unset it, or set a new token');
     // One machine: the default workspace may use this machine and the worker's cluster (see README, Security).
     await bootstrapBindings(database.db, workspace);
 

@@ -1,4 +1,12 @@
-import { findActiveToken, countApiTokens, createApiToken, createWorkspace, findWorkspaceByName, type Workspace } from './db/repositories/workspaces.ts';
+import {
+  countApiTokens,
+  createApiToken,
+  createWorkspace,
+  findActiveToken,
+  findTokenByPlaintext,
+  findWorkspaceByName,
+  type Workspace,
+} from './db/repositories/workspaces.ts';
 import { eq } from 'drizzle-orm';
 import os from 'node:os';
 import { bindingPolicySchema, type BindingPolicy } from './bindings/policy.ts';
@@ -10,18 +18,20 @@ export const defaultWorkspaceName = 'default';
 
 /**
  * Makes sure the default workspace exists and has an admin.
- * With `adminToken` that token becomes (or stays) an admin; without it, a workspace with no tokens at all
- * gets a new admin token when `createIfMissing` — returned in plaintext once, for the dev command to print.
+ * With `adminToken` that token becomes (or stays) an admin — unless it was revoked: a revoked token stays
+ * revoked (`adminTokenRevoked`, for the caller to say so) and the start goes on. Without it, a workspace with no
+ * tokens at all gets a new admin token when `createIfMissing` — returned in plaintext once, for the dev command.
  */
 export async function bootstrapAdmin(
   db: Database,
   options: { adminToken?: string; createIfMissing: boolean },
-): Promise<{ workspace: Workspace; createdToken?: string }> {
+): Promise<{ workspace: Workspace; createdToken?: string; adminTokenRevoked?: boolean }> {
   return db.transaction(async (tx) => {
     const workspace = (await createWorkspace(tx, defaultWorkspaceName)) ?? (await findWorkspaceByName(tx, defaultWorkspaceName));
     if (!workspace) throw new Error(`the ${defaultWorkspaceName} workspace is deleted; restore it or set up another`);
     if (options.adminToken) {
       const existing = await findActiveToken(tx, options.adminToken);
+      if (!existing && (await findTokenByPlaintext(tx, options.adminToken))?.revokedAt) return { workspace, adminTokenRevoked: true };
       if (!existing) {
         await createApiToken(tx, { workspaceId: workspace.id, name: 'bootstrap-admin', role: 'admin', platformAdmin: true, token: options.adminToken });
       } else if (!existing.token.platformAdmin) {

@@ -14,7 +14,8 @@ const config = loadConfig();
 const logger = createLogger(config, { component: 'api' });
 const database = await openDatabase(databaseOptionsFromConfig(config));
 await database.migrate();
-await bootstrapAdmin(database.db, { adminToken: config.CUTOVER_ADMIN_TOKEN, createIfMissing: false });
+const { adminTokenRevoked } = await bootstrapAdmin(database.db, { adminToken: config.CUTOVER_ADMIN_TOKEN, createIfMissing: false });
+if (adminTokenRevoked) logger.warn('CUTOVER_ADMIN_TOKEN was revoked and stays revoked: unset it, or set a new token');
 const temporal = await connectTemporalClient(config, resolvePayloadKeys(config, logger));
 const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
 const app = createApp({

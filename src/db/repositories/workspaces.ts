@@ -32,6 +32,12 @@ export async function findActiveToken(
   return row;
 }
 
+/** A token's row by its plaintext, revoked or not. */
+export async function findTokenByPlaintext(db: Executor, token: string): Promise<ApiToken | undefined> {
+  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hashApiToken(token)));
+  return row;
+}
+
 /** Creates a token and returns its plaintext once; only the hash is stored. */
 export async function createApiToken(
   db: Executor,
