@@ -133,8 +133,8 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
   },
   // Reads of the target: this suite has no cluster, so the provider is unreachable once the service is found.
   'GET /api/v1/services/{name}/traffic': { role: 'viewer', request: withEnvironment(service), ok: [200, 503] },
-  // 500 today: the inspect workflow fails without a cluster and the route does not map that to 503 (reported).
-  'GET /api/v1/services/{name}/environments': { role: 'viewer', request: withEnvironment(service), ok: [200, 500, 503] },
+  // No cluster here: reading the colours fails, which the route answers with 503 target_unavailable.
+  'GET /api/v1/services/{name}/environments': { role: 'viewer', request: withEnvironment(service), ok: [200, 503] },
   'GET /api/v1/services/{name}/history': { role: 'viewer', request: withEnvironment(service), ok: [200] },
 
   'GET /api/v1/deployments': { role: 'viewer', ok: [200] },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
 import { createRoute, z } from '@hono/zod-openapi';
 import { findActiveDeployment, listDeployments, type Deployment } from '../../db/repositories/deployments.ts';
 import { findService } from '../../db/repositories/services.ts';
@@ -17,6 +18,9 @@ import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { serviceNameParamSchema, slugSchema } from '../schemas.ts';
+
+/** How long GET /environments waits for a worker to read the colours from the target. */
+const inspectTimeoutMs = 20_000;
 import { deploymentSchema, toDeploymentBody } from '../serializers/deployments.ts';
 
 const switchResultSchema = z
@@ -123,7 +127,7 @@ const environmentsRoute = createRoute({
         },
       },
     },
-    ...errorResponses(401, 403, 404, 422),
+    ...errorResponses(401, 403, 404, 422, 503),
   },
 });
 
@@ -226,11 +230,21 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       const definition = serviceDefinitionSchema.parse(service.definition);
       // The worker's inspectColors refuses it too; refused here, the answer is a 403 rather than a failed workflow.
       await assertPlacementAllowed(deps, caller, environment, definition);
-      const view = await deps.temporal.workflow.execute<typeof inspectServiceWorkflow>('inspectServiceWorkflow', {
-        taskQueue: deps.taskQueue,
-        workflowId: `inspect/${workspaceId}/${environment}/${name}/${randomUUID()}`,
-        args: [{ workspaceId, environment, service: name, definition }],
-      });
+      let view: Awaited<ReturnType<typeof inspectServiceWorkflow>>;
+      try {
+        view = await deps.temporal.workflow.execute<typeof inspectServiceWorkflow>('inspectServiceWorkflow', {
+          taskQueue: deps.taskQueue,
+          workflowId: `inspect/${workspaceId}/${environment}/${name}/${randomUUID()}`,
+          args: [{ workspaceId, environment, service: name, definition }],
+          // A read: bounded, so a target that does not answer (or no worker) is a 503, not a request left hanging.
+          workflowExecutionTimeout: inspectTimeoutMs,
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowFailedError)) throw error;
+        const inner = error.cause instanceof Error && error.cause.cause instanceof Error ? error.cause.cause : error.cause;
+        const cause = inner instanceof Error ? inner.message : error.message;
+        throw new ApiError(503, 'target_unavailable', `could not read the colours of ${name}: ${cause}`);
+      }
       return c.json(view, 200);
     })
     .openapi(historyRoute, async (c) => {
