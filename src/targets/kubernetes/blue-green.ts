@@ -17,7 +17,6 @@ import { rolloutStatus } from './rollout-status.ts';
 import type { KubeWatchCache } from './watch-cache.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const strategicMergePatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 function selectedColor(service: V1Service): Color | undefined {
   const value = service.spec?.selector?.[colorLabel];
@@ -115,7 +114,9 @@ export class KubernetesBlueGreen implements ReleaseTarget {
       }
       this.ownership('Deployment', current);
       // The other colour of an earlier release (or an older Cutover's, which gets the owner labels now): patch what
-      // a release changes, under the resourceVersion whose labels were just checked.
+      // a release changes, under the resourceVersion whose labels were just checked. A JSON merge patch replaces
+      // lists whole, so an env var or a port the definition dropped leaves the container (a strategic merge patch
+      // merges containers, env and ports by key and only ever adds).
       try {
         await this.clients.apps.patchNamespacedDeployment(
           {
@@ -126,7 +127,7 @@ export class KubernetesBlueGreen implements ReleaseTarget {
               spec: { replicas: this.definition.replicas, template: body.spec?.template },
             },
           },
-          strategicMergePatch,
+          mergePatch,
         );
         return;
       } catch (error) {
