@@ -1,5 +1,7 @@
+// needs: Postgres, Temporal dev server
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 let harness: Harness;
@@ -189,4 +191,48 @@ describe('deployment events as Server-Sent Events', () => {
     const unknown = await harness.call('GET', `/api/v1/deployments/${randomUUID()}/events`, { token: workspace.tokens.viewer });
     expect(unknown.status).toBe(404);
   });
+});
+
+describe('an event stream for a release that does not end', () => {
+  // No worker: the release stays pending. The logger is read to see when the stream's poll loop ended.
+  const lines: string[] = [];
+  let idle: Harness;
+  let idleWorkspace: TestWorkspace;
+  beforeAll(async () => {
+    idle = await startHarness({ worker: false, logger: createLogger({ LOG_LEVEL: 'debug' }, {}, { write: (line: string) => void lines.push(line) }) });
+    idleWorkspace = await createTestWorkspace(idle.db, 'sse-bound');
+  });
+  afterAll(() => idle?.close());
+
+  const pending = async (service: string) =>
+    (await (
+      await idle.call('POST', '/api/v1/deployments', {
+        token: idleWorkspace.tokens.operator,
+        body: { service, environment: 'staging', version: '1.0.0', strategy: 'dry-run' },
+      })
+    ).json()) as DeploymentBody;
+  const closedStreams = (id: string) =>
+    lines.map((line) => JSON.parse(line) as { msg?: string; deploymentId?: string; ended?: string }).filter((l) => l.msg === 'deployment event stream closed' && l.deploymentId === id);
+
+  it('ends after max_ms with a reconnect event', async () => {
+    const created = await pending('forever');
+    const started = Date.now();
+    const response = await idle.call('GET', `/api/v1/deployments/${created.id}/events?poll_ms=100&max_ms=1000`, { token: idleWorkspace.tokens.viewer });
+    expect(response.status).toBe(200);
+    const blocks = (await response.text()).split('\n\n').filter(Boolean);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(blocks.at(-1)).toMatch(/^event: reconnect$/m);
+    expect(blocks.at(-1)).toMatch(/"reason":"max_duration"/);
+    expect(blocks.at(-1)).toMatch(/^retry: 100$/m);
+    await eventually(() => Promise.resolve(closedStreams(created.id).at(-1)?.ended === 'max_duration' ? true : undefined), 5_000);
+  }, 15_000);
+
+  it('stops polling when the client goes away', async () => {
+    const created = await pending('abandoned');
+    const response = await idle.call('GET', `/api/v1/deployments/${created.id}/events?poll_ms=100`, { token: idleWorkspace.tokens.viewer });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('event: ');
+    await reader.cancel();
+    await eventually(() => Promise.resolve(closedStreams(created.id).at(-1)?.ended === 'disconnected' ? true : undefined), 5_000);
+  }, 15_000);
 });
