@@ -1,3 +1,4 @@
+// needs: nothing (the activity runs in Temporal's MockActivityEnvironment against loopback HTTP servers)
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';

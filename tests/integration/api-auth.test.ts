@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, deployments } from '../../src/db/schema/index.ts';

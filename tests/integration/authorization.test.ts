@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server
 import { afterAll, describe, expect, it } from 'vitest';
 import { bindForMatrix, createFixtures, createSpecialTokens } from '../support/authorization-fixtures.ts';
 import { authorizationMatrix, callerRoles, type CallerRole, type MatrixRow } from '../support/authorization-matrix.ts';

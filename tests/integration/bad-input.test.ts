@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server (no worker)
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// needs: Temporal dev server (the database is the embedded one, PGlite in a temporary folder)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server (no worker)
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/create-app.ts';

@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 

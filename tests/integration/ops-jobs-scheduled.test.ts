@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, pg_dump and pg_restore (the backup job)
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

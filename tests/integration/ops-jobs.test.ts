@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server
 import { Client, Connection } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

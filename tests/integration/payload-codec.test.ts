@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server and its CLI
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';

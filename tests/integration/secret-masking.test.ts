@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findService } from '../../src/db/repositories/services.ts';

@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server (no worker, no cluster)
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindNamespaces } from '../support/bindings.ts';

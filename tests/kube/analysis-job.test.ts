@@ -1,3 +1,4 @@
+// needs: the test cluster (the activity runs in Temporal's MockActivityEnvironment)
 import { randomUUID } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type V1Job } from '@kubernetes/client-node';
 import { CancelledFailure } from '@temporalio/common';

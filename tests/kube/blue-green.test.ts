@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the test cluster
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

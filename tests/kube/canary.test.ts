@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the test cluster
 import { describe, expect, it } from 'vitest';
 import { useReleaseFixture, type DeploymentView } from '../support/release-fixture.ts';
 import { postRelease, untilStep } from '../support/deployment-waits.ts';

@@ -1,3 +1,4 @@
+// needs: the test cluster
 import { PatchStrategy, setHeaderOptions, type V1ReplicaSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { waitForRollout } from '../support/rollout.ts';

@@ -1,3 +1,4 @@
+// needs: the test cluster (its Gateway API CRDs)
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isApiError } from '../support/kube-client.ts';

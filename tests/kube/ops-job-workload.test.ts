@@ -1,3 +1,4 @@
+// needs: the test cluster
 import { BatchV1Api, PatchStrategy, setHeaderOptions, type V1Job } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { LogStream } from '../../src/db/schema/index.ts';

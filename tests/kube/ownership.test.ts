@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the test cluster
 import { randomUUID } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Job, type V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// needs: the test cluster
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isApiError, waitFor } from '../support/kube-client.ts';

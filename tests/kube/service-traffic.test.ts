@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the test cluster
 import { describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { eventually, startHarness } from '../support/harness.ts';

@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the test cluster (worker processes of its own)
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the local target (real processes)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureApp, type FixtureApp } from '../support/fixture-app.ts';
 import { eventually } from '../support/harness.ts';

@@ -1,3 +1,4 @@
+// needs: the local target (`npm run demo` brings its own Temporal dev server and embedded database)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the local target (real processes)
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

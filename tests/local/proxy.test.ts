@@ -1,3 +1,4 @@
+// needs: the local target (a real supervisor, its proxy and sample-app processes)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SupervisorClient } from '../../src/targets/local/supervisor-client.ts';
 import { startSampleService, startTestSupervisor } from '../support/local-supervisor.ts';

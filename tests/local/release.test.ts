@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the local target (real processes)
 import { describe, expect, it } from 'vitest';
 import { localServiceKey } from '../../src/targets/local/service-key.ts';
 import { connectSupervisor } from '../../src/targets/local/supervisor-client.ts';

@@ -1,3 +1,4 @@
+// needs: the local target (a real supervisor and sample-app processes)
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the local target (real processes)
 import { describe, expect, it } from 'vitest';
 import { useLocalReleaseFixture } from '../support/local-release.ts';
 

@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the local target (real processes; worker processes of its own)
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { blueGreenWorkflow } from '../../src/workflows/blue-green.ts';

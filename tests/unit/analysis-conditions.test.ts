@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { compileCondition, conditionProblem, ConditionError, judge } from '../../src/analysis/conditions.ts';
 import { analysisSchema, metricSchema } from '../../src/analysis/types.ts';

@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import type { MeasurementPhase } from '../../src/analysis/types.ts';
 import { analysisVerdict, metricVerdict, shouldStop, tallyMeasurements } from '../../src/workflows/lib/analysis-verdict.ts';

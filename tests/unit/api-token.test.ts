@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { generateApiToken, hashApiToken } from '../../src/lib/api-token.ts';
 

@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { canaryWeights, completeSteps, defaultCanarySteps, stepName } from '../../src/workflows/lib/canary-steps.ts';
 

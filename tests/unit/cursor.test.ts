@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../src/api/serializers/deployments.ts';
 import type { Deployment } from '../../src/db/repositories/deployments.ts';

@@ -1,3 +1,4 @@
+// needs: nothing (HTTP servers on loopback)
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkedAddress, EgressRefusedError, egressFetch, type EgressRules } from '../../src/security/egress.ts';

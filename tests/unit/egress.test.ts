@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { bindingPolicySchema, type BindingPolicy, type ResolvedBinding, type TargetKind } from '../../src/bindings/policy.ts';
 import { egressRulesFor, hostMatches, resolvedAddressProblem, safeUrl, urlProblem, type EgressRules } from '../../src/security/egress.ts';

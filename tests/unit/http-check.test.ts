@@ -1,3 +1,4 @@
+// needs: nothing (an HTTP server on loopback)
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';

@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { WeightedPicker, weightsProblem } from '../../src/targets/local/supervisor/weights.ts';
 

@@ -1,3 +1,4 @@
+// needs: Postgres (its query errors are provoked against the real server)
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client } from '@temporalio/client';

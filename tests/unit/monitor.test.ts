@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { recordSample, type HealthSample, type MonitorTally } from '../../src/workflows/lib/monitor.ts';
 

@@ -1,3 +1,4 @@
+// needs: nothing (a webhook receiver on loopback)
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';

@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { nextRunTimes, parseCron, type CronSchedule } from '../../src/ops/cron.ts';
 

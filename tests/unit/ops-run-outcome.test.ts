@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { opsRunOutcome } from '../../src/workflows/lib/ops-run-outcome.ts';

@@ -1,3 +1,4 @@
+// needs: nothing (short local processes in a temporary folder; the Job is only built)
 import { chmod, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { releaseLockKey } from '../../src/releases/lock-key.ts';
 import { serviceDefinitionSchema } from '../../src/services/definition.ts';

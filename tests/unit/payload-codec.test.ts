@@ -1,3 +1,4 @@
+// needs: nothing (key files in a temporary folder)
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

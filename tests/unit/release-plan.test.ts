@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { planRelease } from '../../src/workflows/lib/release-plan.ts';
 

@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { blueGreenOptionsSchema, blueGreenRelease } from '../../src/releases/strategies.ts';
 import { serviceDefinitionSchema } from '../../src/services/definition.ts';

@@ -1,3 +1,4 @@
+// needs: nothing (pure logic)
 import { describe, expect, it } from 'vitest';
 import { endpointPathSchema, serviceDefinitionSchema, serviceEndpoints } from '../../src/services/definition.ts';
 import { fillCommand } from '../../src/targets/local/command.ts';

@@ -1,3 +1,4 @@
+// needs: nothing (fake executables in a temporary folder)
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// needs: nothing (a fake supervisor on a loopback port)
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
