@@ -1,5 +1,4 @@
 // needs: Postgres, Temporal dev server
-// needs: Postgres, Temporal dev server
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
