@@ -1,6 +1,7 @@
 // `npm run bench:switch`: time from the rollback API call to the stable Service's selector patched and verified,
 // beside a bare Service patch with the same client (the floor). Real Temporal dev server, real Kubernetes API
-// server (the local test cluster), embedded database; prints the figures.
+// server (the local test cluster), embedded database; prints the figures. BENCH_RUNS (or the first argument) sets
+// the number of interleaved runs, 200 by default: with fewer, a "p99" is just the maximum.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,13 +20,15 @@ import { newPayloadKey } from '../../src/temporal/payload-keys.ts';
 import { installTemporalRuntime } from '../../src/temporal/runtime.ts';
 import { createWorker } from '../../src/temporal/worker.ts';
 import { freePort } from '../../tests/support/ports.ts';
+import { bindNamespaces, bindTestWorkspace } from '../../tests/support/bindings.ts';
 import { createTestDatabase } from '../../tests/support/postgres.ts';
 import { ensureTemporalCli } from '../temporal/cli.ts';
 import { startTemporalDevServer } from '../temporal/dev-server.ts';
 import { testClusterKubeconfig } from './cluster.ts';
-import { summarize } from './stats.ts';
+import { pairedRatios, percentile, summarize } from './stats.ts';
 
-const runs = Number(process.env.BENCH_RUNS ?? 40);
+const runs = Number(process.argv[2] ?? process.env.BENCH_RUNS ?? 200);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${String(process.argv[2] ?? process.env.BENCH_RUNS)}`);
 const logger = pino({ level: 'warn' });
 installTemporalRuntime(logger);
 
@@ -38,7 +41,11 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'cutover-bench-'));
 const serverDatabase = process.env.BENCH_POSTGRES === '1' ? await createTestDatabase(`cutover_bench_${Date.now().toString(36)}`) : undefined;
 const database = await openDatabase(serverDatabase ? { kind: 'postgres', url: serverDatabase.url } : { kind: 'pglite', dataDir });
 await database.migrate();
-const { createdToken: token } = await bootstrapAdmin(database.db, { createIfMissing: true });
+const { createdToken: token, workspace } = await bootstrapAdmin(database.db, { createIfMissing: true });
+const namespace = `bench-${Date.now().toString(36)}`;
+// The admin's workspace may release to the test cluster, in the bench's own namespace only (as the tests bind theirs).
+await bindTestWorkspace(database.db, workspace.id, 'kubernetes');
+await bindNamespaces(database.db, workspace.id, [namespace]);
 const taskQueue = 'bench-switch';
 const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
 // Encrypted as in production: the codec's cost is part of the figure. One key, made for this run.
@@ -61,7 +68,6 @@ const api = async (method: string, route: string, body?: unknown) => {
   if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
   return (await response.json()) as Record<string, unknown>;
 };
-const namespace = `bench-${Date.now().toString(36)}`;
 
 try {
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
@@ -108,11 +114,20 @@ try {
 
   const r = summarize(rollback);
   const f = summarize(floor);
+  // Judged per run: run i's rollback over run i's bare patch, both taken under the same moment's load. The
+  // target is the median ratio (the typical switch) and the p95 ratio (a bad moment), not a tail of 40 samples.
+  const ratios = pairedRatios(rollback, floor);
+  const ratio50 = percentile(ratios, 0.5);
+  const ratio95 = percentile(ratios, 0.95);
   const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-  console.log(`\nbench:switch (${runs} runs each, ${serverDatabase ? 'Postgres server' : 'embedded database'})`);
-  console.log(`  rollback API -> selector patched and verified   p50 ${fmt(r.p50)}   p99 ${fmt(r.p99)}   max ${fmt(r.max)}`);
-  console.log(`  bare Service merge patch (floor)                p50 ${fmt(f.p50)}   p99 ${fmt(f.p99)}   max ${fmt(f.max)}`);
-  console.log(`  p99 target < 1000 ms: ${r.p99 < 1000 ? 'met' : 'MISSED'}; p99 vs floor p99: ${(r.p99 / f.p99).toFixed(1)}x`);
+  const row = (s: typeof r) => `p50 ${fmt(s.p50)}   p95 ${fmt(s.p95)}   p99 ${fmt(s.p99)}   max ${fmt(s.max)}`;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
+  console.log(`\nbench:switch (${runs} interleaved runs, ${serverDatabase ? 'Postgres server' : 'embedded database'})`);
+  console.log(`  rollback API -> selector patched and verified   ${row(r)}`);
+  console.log(`  bare Service merge patch (floor)                ${row(f)}`);
+  console.log(`  per-run ratio rollback / bare patch             median ${ratio50.toFixed(2)}x   p95 ${ratio95.toFixed(2)}x`);
+  console.log(`  target within 2x of the bare patch: median ratio ${verdict(ratio50 <= 2)}, p95 ratio ${verdict(ratio95 <= 2)}`);
+  console.log(`  target p99 < 1000 ms: ${verdict(r.p99 < 1000)}`);
 } finally {
   await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
   await server.close();
