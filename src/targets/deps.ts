@@ -24,10 +24,22 @@ export interface TargetSettings {
 export function createTargetDeps(settings: TargetSettings): TargetDeps & { close(): Promise<void> } {
   const kube = settings.kube ?? lazyKubeClients();
   let cache: KubeWatchCache | undefined;
+  let closed = false;
+  const kubeCache = () => {
+    if (!cache) {
+      cache = new KubeWatchCache(kube());
+      // Asked for after close (a request that was still running): a cache that never watches.
+      if (closed) void cache.stop();
+    }
+    return cache;
+  };
   return {
     kube,
     local: settings.local ?? supervisorControl(settings.localTarget ?? defaultLocalTarget, { start: settings.startSupervisor }),
-    kubeCache: settings.watchKubernetes ? () => (cache ??= new KubeWatchCache(kube())) : undefined,
-    close: async () => cache?.stop(),
+    kubeCache: settings.watchKubernetes ? kubeCache : undefined,
+    close: async () => {
+      closed = true;
+      await cache?.stop();
+    },
   };
 }

@@ -26,6 +26,10 @@ export class KubeWatchCache {
   private readonly namespaces = new Map<string, NamespaceWatch>();
   private readonly written = new Map<string, { service: V1Service; at: number }>();
   private stopped = false;
+  /** Restarts waiting out restartDelayMs after a broken watch; cleared by stop. */
+  private readonly restarts = new Set<NodeJS.Timeout>();
+  /** Starts under way (a list or a watch request in flight): each opens a watch after it resolves. */
+  private readonly starting = new Set<Promise<unknown>>();
 
   constructor(private readonly clients: KubeClients) {}
 
@@ -33,6 +37,7 @@ export class KubeWatchCache {
   watch(namespace: string): Promise<void> {
     const existing = this.namespaces.get(namespace);
     if (existing) return existing.started;
+    if (this.stopped) return Promise.resolve();
     const { config, core } = this.clients;
     const services = makeInformer<V1Service>(
       config,
@@ -51,17 +56,20 @@ export class KubeWatchCache {
       informer.on('error', () => {
         entry.synced = false;
         if (this.stopped) return;
-        setTimeout(() => void informer.start().then(() => (entry.synced = true)).catch(() => undefined), restartDelayMs).unref();
+        const timer = setTimeout(() => {
+          this.restarts.delete(timer);
+          if (this.stopped) return;
+          void this.track(informer.start().then(() => void (entry.synced = true)));
+        }, restartDelayMs);
+        timer.unref();
+        this.restarts.add(timer);
       });
     }
     services.on('change', (service) => {
       const key = `${namespace}/${service.metadata?.name}`;
       if (this.written.get(key)?.service.metadata?.resourceVersion === service.metadata?.resourceVersion) this.written.delete(key);
     });
-    entry.started = Promise.all([services.start(), pods.start()]).then(
-      () => void (entry.synced = true),
-      () => undefined,
-    );
+    entry.started = this.track(Promise.all([services.start(), pods.start()]).then(() => void (entry.synced = true)));
     this.namespaces.set(namespace, entry);
     return entry.started;
   }
@@ -91,9 +99,25 @@ export class KubeWatchCache {
     this.written.set(`${namespace}/${name}`, { service, at: Date.now() });
   }
 
+  /** Ends every watch this cache opened; later calls to watch() start none. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.namespaces.values()].flatMap((entry) => [entry.services.stop(), entry.pods.stop()]));
+    for (const timer of this.restarts) clearTimeout(timer);
+    this.restarts.clear();
+    const informers = [...this.namespaces.values()].flatMap((entry) => [entry.services, entry.pods]);
+    await Promise.all(informers.map((informer) => informer.stop()));
+    // An informer stopped mid-start still opens its watch once its list (or the watch request) returns: wait for
+    // the starts under way, then stop again, which aborts what they opened.
+    while (this.starting.size > 0) await Promise.all([...this.starting]);
+    await Promise.all(informers.map((informer) => informer.stop()));
     this.namespaces.clear();
+  }
+
+  /** Keeps a start in `starting` until it settles; the returned promise never rejects (a failed start is retried on 'error'). */
+  private track(start: Promise<void>): Promise<void> {
+    const settled = start.catch(() => undefined);
+    this.starting.add(settled);
+    void settled.then(() => this.starting.delete(settled));
+    return settled;
   }
 }
