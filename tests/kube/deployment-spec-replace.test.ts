@@ -1,3 +1,4 @@
+// needs: Postgres, Temporal dev server, the test cluster
 import { describe, expect, it } from 'vitest';
 import { useReleaseFixture } from '../support/release-fixture.ts';
 

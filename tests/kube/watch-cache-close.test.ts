@@ -1,3 +1,4 @@
+// needs: the test cluster
 import { randomUUID } from 'node:crypto';
 import { Watch } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
