@@ -10,7 +10,7 @@ import { OwnedElsewhereError } from '../../src/targets/ownership.ts';
 import { releaseTarget, type TargetDeps } from '../../src/targets/registry.ts';
 import { postRelease, untilStatus } from '../support/deployment-waits.ts';
 import { createTestWorkspace, type TestWorkspace } from '../support/harness.ts';
-import { localTimings, useLocalReleaseFixture } from '../support/local-release.ts';
+import { localDefinition, localTimings, useLocalReleaseFixture } from '../support/local-release.ts';
 import { localPorts, sampleColor, sampleRelease, waitReady } from '../support/local-supervisor.ts';
 import { freePort } from '../support/ports.ts';
 
@@ -20,22 +20,6 @@ import { freePort } from '../support/ports.ts';
 const { ctx, register, release, until, serving } = useLocalReleaseFixture('local-owner');
 
 type Ports = Awaited<ReturnType<typeof localPorts>>;
-
-/** The local definition the fixture registers, on these ports. */
-const localDefinition = (ports: Ports) => ({
-  target: 'local' as const,
-  image: sampleRelease('1.0.0'),
-  local: {
-    command: [process.execPath, '${image}'],
-    port: ports.port,
-    previewPort: ports.previewPort,
-    colorPorts: { blue: ports.blue, green: ports.green },
-    readiness: { path: '/healthz', intervalMs: 200, timeoutMs: 500 },
-    drainTimeoutMs: 5_000,
-  },
-  smokeChecks: [{ name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' }],
-  healthCheck: { path: '/healthz', timeoutMs: 1_000 },
-});
 
 /** Registers a local service of another workspace, on fresh ports. */
 async function registerFor(workspace: TestWorkspace, name: string): Promise<Ports> {

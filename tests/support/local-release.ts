@@ -23,6 +23,22 @@ export const localTimings = {
 
 type Version = '1.0.0' | '2.0.0' | '3.0.0';
 
+/** The sample app as a local service on these ports, with quick readiness and smoke checks. */
+export const localDefinition = (ports: Awaited<ReturnType<typeof localPorts>>) => ({
+  target: 'local' as const,
+  image: sampleRelease('1.0.0'),
+  local: {
+    command: [process.execPath, '${image}'],
+    port: ports.port,
+    previewPort: ports.previewPort,
+    colorPorts: { blue: ports.blue, green: ports.green },
+    readiness: { path: '/healthz', intervalMs: 200, timeoutMs: 500 },
+    drainTimeoutMs: 5_000,
+  },
+  smokeChecks: [{ name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' }],
+  healthCheck: { path: '/healthz', timeoutMs: 1_000 },
+});
+
 /**
  * A test file's releases on the local target: a supervisor of its own (started by the harness's worker on the
  * first release), a workspace, and the sample app's releases as the artifacts.
@@ -53,21 +69,7 @@ export function useLocalReleaseFixture(prefix: string, options: { worker?: boole
         body: {
           name,
           environment: 'staging',
-          definition: {
-            target: 'local',
-            image: sampleRelease('1.0.0'),
-            local: {
-              command: [process.execPath, '${image}'],
-              port: ports.port,
-              previewPort: ports.previewPort,
-              colorPorts: { blue: ports.blue, green: ports.green },
-              readiness: { path: '/healthz', intervalMs: 200, timeoutMs: 500 },
-              drainTimeoutMs: 5_000,
-            },
-            smokeChecks: [{ name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' }],
-            healthCheck: { path: '/healthz', timeoutMs: 1_000 },
-            ...extra,
-          },
+          definition: { ...localDefinition(ports), ...extra },
         },
       });
       expect(response.status).toBe(201);
