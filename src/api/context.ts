@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import type { Role } from '../db/schema/index.ts';
+import type { AuthSettings } from '../auth/settings.ts';
 import type { Logger } from '../logger.ts';
 import type { TargetDeps } from '../targets/registry.ts';
 
@@ -20,13 +21,30 @@ export interface ApiDeps {
   targets: TargetDeps;
   /** The platform's own ports (API, Temporal, Postgres, supervisor): no definition may send the worker there. */
   platformPorts?: number[];
+  /** Session lifetimes, step-up window, cookie security; defaultAuthSettings otherwise. */
+  auth?: AuthSettings;
 }
+
+/** How the caller authenticated: a workspace's service token (CI), a user's personal token, or a browser session. */
+export type CallerKind = 'service-token' | 'personal-token' | 'session';
 
 /** The authenticated caller. */
 export interface Caller {
-  tokenId: string;
-  tokenName: string;
+  kind: CallerKind;
+  /** Who the audit log names: the token's name, or the user's email. */
+  actor: string;
+  /** Set for both kinds of token. */
+  tokenId?: string;
+  /** Set for a browser session. */
+  sessionId?: string;
+  /** Set for a session and a personal token. */
+  userId?: string;
+  /** The role in the workspace (a personal token's is capped by its user's). */
   role: Role;
+  /** Narrower roles in named environments (see roleInEnvironment). */
+  environmentRoles: Record<string, Role>;
+  /** When the session last re-authenticated; null for tokens, which cannot step up. */
+  stepUpAt: Date | null;
   /** Above every workspace role: registers targets and binds them to workspace environments. */
   platformAdmin: boolean;
   workspaceId: string;

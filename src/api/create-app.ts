@@ -53,7 +53,7 @@ export function createApp(deps: ApiDeps) {
   v1.openAPIRegistry.register('CanaryOptions', canaryOptionsSchema);
   // Ahead of bearer authentication: the codec answers the Web UI's CORS preflights and checks its own tokens.
   v1.route('/codec', codecRoutes(deps));
-  v1.use('*', authenticate(deps.db));
+  v1.use('*', authenticate(deps.db, { settings: deps.auth }));
   v1.route('/admin', adminRoutes(deps));
   v1.route('/bindings', bindingRoutes(deps));
   v1.route('/workspaces', workspaceRoutes(deps));

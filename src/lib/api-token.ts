@@ -1,9 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-const prefix = 'cut_';
-
 /** A new random token: 32 bytes of entropy, so a plain SHA-256 is a safe way to store it. */
-export function generateApiToken(): string {
+export function generateApiToken(prefix = 'cut_'): string {
   return prefix + randomBytes(32).toString('base64url');
 }
 

@@ -4,6 +4,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createApp, type App } from '../../src/api/create-app.ts';
+import type { AuthSettings } from '../../src/auth/settings.ts';
 import { createTargetDeps } from '../../src/targets/deps.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.ts';
 import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
@@ -35,7 +36,7 @@ export async function createTestWorkspace(db: Database, prefix = 'ws'): Promise<
   const workspace = await createWorkspace(db, name);
   if (!workspace) throw new Error(`workspace ${name} exists already`);
   const tokens = {} as Record<Role, string>;
-  for (const role of ['viewer', 'operator', 'admin'] as const) {
+  for (const role of ['viewer', 'operator', 'admin', 'owner'] as const) {
     tokens[role] = (await createApiToken(db, { workspaceId: workspace.id, name: `${name}-${role}`, role })).plaintext;
   }
   // Tests release to the local target, to a namespace of the workspace's own and to those they bind (bindNamespaces).
@@ -52,7 +53,7 @@ export interface Harness {
   app: App;
   taskQueue: string;
   /** Sends a JSON request to the app as a token of the given workspace. */
-  call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string }): Promise<Response>;
+  call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -72,6 +73,8 @@ export async function startHarness(
     platformPorts?: number[];
     /** Where the API, the worker and (for the first harness of a process) Temporal's runtime log; default: silent. */
     logger?: Logger;
+    /** Session lifetimes and step-up window (short ones test expiry); default: the production ones. */
+    auth?: AuthSettings;
   } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
@@ -106,7 +109,7 @@ export async function startHarness(
     running = worker.run();
   }
   const targets = createTargetDeps({ kube: options.kube, localTarget: options.localTarget, startSupervisor: false, watchKubernetes: true });
-  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets });
+  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets, auth: options.auth });
   return {
     db: database.db,
     temporal,
@@ -119,6 +122,7 @@ export async function startHarness(
           headers: {
             ...(request.token ? { authorization: `Bearer ${request.token}` } : {}),
             ...(request.body !== undefined || request.rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...request.headers,
           },
           body: request.rawBody ?? (request.body === undefined ? undefined : JSON.stringify(request.body)),
         }),

@@ -21,7 +21,7 @@ export function auditMutations(db: Database) {
     try {
       await insertAuditEntry(db, {
         workspaceId: caller?.workspaceId ?? null,
-        actor: caller?.tokenName ?? 'anonymous',
+        actor: caller?.actor ?? 'anonymous',
         actorTokenId: caller?.tokenId ?? null,
         action: note?.action ?? `${c.req.method} ${c.req.routePath}`,
         target: note?.target ?? c.req.path,

@@ -182,7 +182,7 @@ export function adminRoutes(deps: ApiDeps) {
         throw new ApiError(422, 'validation_failed', 'request json failed validation', [{ path: 'json.policy.namespaces', message: 'a local target has no namespaces' }]);
       }
       try {
-        const binding = await putBinding(deps.db, { workspaceId: input.workspace_id, environment: input.environment, target, policy: input.policy, createdBy: callerOf(c).tokenName });
+        const binding = await putBinding(deps.db, { workspaceId: input.workspace_id, environment: input.environment, target, policy: input.policy, createdBy: callerOf(c).actor });
         return c.json(toBindingBody({ binding, target }), 200);
       } catch (error) {
         if (error instanceof NamespaceTakenError) throw ApiError.conflict(error.message, { namespace: error.namespace });

@@ -3,9 +3,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { findDeployment, type Deployment } from '../../db/repositories/deployments.ts';
 import { activeDeploymentStatuses } from '../../db/schema/index.ts';
 import { abortSignal, approveUpdate, promoteSignal, rejectUpdate, rollbackSignal } from '../../workflows/messages.ts';
-import type { ApiDeps } from '../context.ts';
+import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { callerOf, requireRole } from '../middleware/auth.ts';
+import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { idParamSchema } from '../schemas.ts';
 
@@ -64,9 +64,10 @@ const activeStatuses = new Set<string>(activeDeploymentStatuses);
 
 /** Manual controls of a running blue-green release: approve, reject, abort, rollback, promote. */
 export function deploymentControlRoutes(deps: ApiDeps) {
-  const runningRelease = async (workspaceId: string, id: string): Promise<Deployment> => {
-    const deployment = await findDeployment(deps.db, workspaceId, id);
+  const runningRelease = async (caller: Caller, id: string): Promise<Deployment> => {
+    const deployment = await findDeployment(deps.db, caller.workspaceId, id);
     if (!deployment) throw ApiError.notFound(`deployment ${id}`);
+    assertEnvironmentRole(caller, deployment.environment, 'operator');
     if (deployment.strategy === 'dry-run') throw ApiError.conflict('a dry run has no manual controls');
     if (!activeStatuses.has(deployment.status)) throw ApiError.conflict(`deployment ${id} is ${deployment.status}`);
     return deployment;
@@ -77,7 +78,7 @@ export function deploymentControlRoutes(deps: ApiDeps) {
       const { id } = c.req.valid('param');
       const decision = c.req.valid('json');
       c.set('audit', { action: `deployment.${action}`, target: `deployment/${id}`, details: { approver: decision.approver, comment: decision.comment ?? null } });
-      const deployment = await runningRelease(callerOf(c).workspaceId, id);
+      const deployment = await runningRelease(callerOf(c), id);
       if (decision.confirm !== deployment.service) {
         throw new ApiError(422, 'validation_failed', 'request json failed validation', [
           { path: 'json.confirm', message: `must equal the service name "${deployment.service}"` },
@@ -100,12 +101,12 @@ export function deploymentControlRoutes(deps: ApiDeps) {
       const { id } = c.req.valid('param');
       const body = (c.req.header('content-type') ?? '').includes('json') ? c.req.valid('json') : {};
       c.set('audit', { action: `deployment.${action}`, target: `deployment/${id}`, details: { reason: body.reason ?? null, full: body.full ?? null } });
-      const deployment = await runningRelease(callerOf(c).workspaceId, id);
+      const deployment = await runningRelease(callerOf(c), id);
       if (body.full !== undefined && (action !== 'promote' || deployment.strategy !== 'canary')) {
         throw new ApiError(422, 'validation_failed', 'request json failed validation', [{ path: 'json.full', message: 'only a canary promote takes "full"' }]);
       }
       const signal = { abort: abortSignal, rollback: rollbackSignal, promote: promoteSignal }[action];
-      await deps.temporal.workflow.getHandle(deployment.workflowId).signal(signal, { by: callerOf(c).tokenName, reason: body.reason, full: body.full });
+      await deps.temporal.workflow.getHandle(deployment.workflowId).signal(signal, { by: callerOf(c).actor, reason: body.reason, full: body.full });
       return c.json({ accepted: true as const }, 202);
     });
 

@@ -3,7 +3,7 @@ import { findDeployment } from '../../db/repositories/deployments.ts';
 import { activeDeploymentStatuses } from '../../db/schema/index.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { callerOf, requireRole } from '../middleware/auth.ts';
+import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { idParamSchema } from '../schemas.ts';
 import { deploymentSchema, toDeploymentBody } from '../serializers/deployments.ts';
@@ -30,6 +30,7 @@ export function deploymentRetryRoutes(deps: ApiDeps) {
     const caller = callerOf(c);
     const previous = await findDeployment(deps.db, caller.workspaceId, id);
     if (!previous) throw ApiError.notFound(`deployment ${id}`);
+    assertEnvironmentRole(caller, previous.environment, 'operator');
     if (activeDeploymentStatuses.includes(previous.status)) throw ApiError.conflict(`deployment ${id} is still ${previous.status}`);
     if (previous.status === 'succeeded') throw ApiError.conflict(`deployment ${id} succeeded: start a new release instead`);
     const deployment = await startRequestedRelease(deps, caller, {

@@ -10,7 +10,7 @@ import { serviceDefinitionSchema } from '../../services/definition.ts';
 import { assertReleaseAllowed } from '../boundary.ts';
 import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { callerOf, requireRole } from '../middleware/auth.ts';
+import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { idParamSchema, slugSchema, versionSchema } from '../schemas.ts';
 import {
@@ -128,10 +128,11 @@ export async function startRequestedRelease(
     image: input.image ?? undefined,
     workspaceId: caller.workspaceId,
     workspaceName: caller.workspaceName,
-    requestedBy: caller.tokenName,
+    requestedBy: caller.actor,
     // The release lock of the objects the release changes; a dry run changes none.
     lockKey: undefined as string | undefined,
   };
+  assertEnvironmentRole(caller, input.environment, 'operator');
   let workflow: ReleaseWorkflow;
   // Checked before anything is looked up or recorded.
   const blueGreenOptions = input.strategy === 'blue-green' ? parseOptions('blue-green', input.options) : undefined;

@@ -7,11 +7,11 @@ import { triggerJob } from '../../ops/runs.ts';
 import { backfillJobSchedule } from '../../ops/schedules.ts';
 import type { ApiDeps, AppEnv } from '../context.ts';
 import { ApiError, errorBodySchema, errorResponses } from '../errors.ts';
-import { callerOf, requireRole } from '../middleware/auth.ts';
+import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { idParamSchema } from '../schemas.ts';
 import { opsJobSchema, toJobBody } from '../serializers/ops-jobs.ts';
-import { json, loadJobViews, opsDeps, security } from './ops-jobs-shared.ts';
+import { assertJobEnvironmentRole, json, loadJobViews, opsDeps, security } from './ops-jobs-shared.ts';
 
 /** A backfill may start at most this many runs. */
 const maxBackfillRuns = 100;
@@ -73,11 +73,12 @@ export function opsJobActionRoutes(deps: ApiDeps) {
   const setPaused = async (c: Context<AppEnv>, id: string, paused: boolean) => {
     const caller = callerOf(c);
     c.set('audit', { action: paused ? 'ops_job.pause' : 'ops_job.unpause', target: `ops-job/${id}` });
+    await assertJobEnvironmentRole(deps, caller, id);
     const job = await setJobPaused(
       opsDeps(deps),
       { workspaceId: caller.workspaceId, workspaceName: caller.workspaceName, jobId: id },
       paused,
-      caller.tokenName,
+      caller.actor,
     );
     const [view] = job ? await loadJobViews(deps, caller.workspaceId, [job]) : [];
     if (!view) throw ApiError.notFound(`ops job ${id}`);
@@ -88,6 +89,7 @@ export function opsJobActionRoutes(deps: ApiDeps) {
       const { id } = c.req.valid('param');
       const { workspaceId } = callerOf(c);
       c.set('audit', { action: 'ops_job.trigger', target: `ops-job/${id}` });
+      await assertJobEnvironmentRole(deps, callerOf(c), id);
       const result = await triggerJob(deps, workspaceId, id);
       if (!result.started && result.reason === 'not_found') throw ApiError.notFound(`ops job ${id}`);
       if (!result.started) {
@@ -107,6 +109,7 @@ export function opsJobActionRoutes(deps: ApiDeps) {
       c.set('audit', { action: 'ops_job.backfill', target: `ops-job/${id}`, details: { from: body.from, to: body.to } });
       const job = await findOpsJob(deps.db, workspaceId, id);
       if (!job) throw ApiError.notFound(`ops job ${id}`);
+      assertEnvironmentRole(callerOf(c), job.environment, 'operator');
       const from = new Date(body.from);
       const to = new Date(body.to);
       const parsed = parseCron(job.cron, job.timeZone);

@@ -1,10 +1,11 @@
 import type { z } from '@hono/zod-openapi';
 import { listActiveRuns, listLastFinishedRuns } from '../../db/repositories/ops-job-runs.ts';
-import { listOpsJobs, type OpsJob } from '../../db/repositories/ops-jobs.ts';
+import { findOpsJob, listOpsJobs, type OpsJob } from '../../db/repositories/ops-jobs.ts';
 import type { InvalidScheduleError, OpsDeps } from '../../ops/jobs.ts';
 import { reconcileRuns } from '../../ops/runs.ts';
 import { cachedJobState, readScheduleState, type ScheduleStateRefresher } from '../../ops/schedule-state.ts';
-import type { ApiDeps } from '../context.ts';
+import type { ApiDeps, Caller } from '../context.ts';
+import { assertEnvironmentRole } from '../middleware/auth.ts';
 import { ApiError } from '../errors.ts';
 import type { JobView } from '../serializers/ops-jobs.ts';
 
@@ -12,6 +13,15 @@ import type { JobView } from '../serializers/ops-jobs.ts';
 
 export const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 export const security = [{ bearer: [] }];
+
+/**
+ * 403 unless the caller may operate in the job's environment (a member narrowed to viewer there may not). A job
+ * that does not exist passes: the action then answers its own 404.
+ */
+export async function assertJobEnvironmentRole(deps: ApiDeps, caller: Caller, jobId: string): Promise<void> {
+  const job = await findOpsJob(deps.db, caller.workspaceId, jobId);
+  if (job) assertEnvironmentRole(caller, job.environment, 'operator');
+}
 
 /**
  * One job as the API shows it after acting on it or when asked for it alone: its Schedule described now (and

@@ -6,13 +6,13 @@ import { createScheduleStateRefresher } from '../../ops/schedule-state.ts';
 import { assertWorkloadAllowed } from '../boundary.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { callerOf, requireRole } from '../middleware/auth.ts';
+import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { idParamSchema, slugSchema } from '../schemas.ts';
 import { opsJobSchema, opsJobSummarySchema, toJobBody, toJobSummary } from '../serializers/ops-jobs.ts';
 import { opsJobActionRoutes } from './ops-job-actions.ts';
 import { opsJobRunRoutes } from './ops-job-runs.ts';
-import { invalidSchedule, json, listJobViews, loadJobViews, opsDeps, security } from './ops-jobs-shared.ts';
+import { assertJobEnvironmentRole, invalidSchedule, json, listJobViews, loadJobViews, opsDeps, security } from './ops-jobs-shared.ts';
 
 const createJobBody = z
   .object({
@@ -105,13 +105,14 @@ function jobRoutes(deps: ApiDeps) {
       const input = c.req.valid('json');
       const caller = callerOf(c);
       c.set('audit', { action: 'ops_job.create', target: `ops-job-name/${input.name}` });
+      assertEnvironmentRole(caller, input.environment, 'operator');
       await assertWorkloadAllowed(deps, caller, input.environment, input.workload);
       let job: OpsJob | undefined;
       try {
         job = await createJob(opsDeps(deps), {
           workspaceId: caller.workspaceId,
           workspaceName: caller.workspaceName,
-          createdBy: caller.tokenName,
+          createdBy: caller.actor,
           environment: input.environment,
           name: input.name,
           description: input.description,
@@ -144,6 +145,7 @@ function jobRoutes(deps: ApiDeps) {
       const body = c.req.valid('json');
       const caller = callerOf(c);
       c.set('audit', { action: 'ops_job.update', target: `ops-job/${id}` });
+      await assertJobEnvironmentRole(deps, caller, id);
       let job: OpsJob | undefined;
       try {
         job = await updateJob(
@@ -170,6 +172,7 @@ function jobRoutes(deps: ApiDeps) {
     .openapi(deleteJobRoute, async (c) => {
       const { id } = c.req.valid('param');
       c.set('audit', { action: 'ops_job.delete', target: `ops-job/${id}` });
+      await assertJobEnvironmentRole(deps, callerOf(c), id);
       if (!(await deleteJob(opsDeps(deps), callerOf(c).workspaceId, id))) throw ApiError.notFound(`ops job ${id}`);
       return c.body(null, 204);
     });

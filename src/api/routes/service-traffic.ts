@@ -15,7 +15,7 @@ import type { inspectServiceWorkflow } from '../../workflows/inspect-service.ts'
 import { assertPlacementAllowed, assertReleaseAllowed } from '../boundary.ts';
 import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { callerOf, requireRole } from '../middleware/auth.ts';
+import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { serviceNameParamSchema, slugSchema } from '../schemas.ts';
 
@@ -176,7 +176,7 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       lockKey: releaseLockKey(name, definition),
       workspaceId: caller.workspaceId,
       workspaceName: caller.workspaceName,
-      requestedBy: caller.tokenName,
+      requestedBy: caller.actor,
       service: name,
       environment,
       version: previous.version,
@@ -199,6 +199,7 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       const { name } = c.req.valid('param');
       const { environment, to, confirm } = c.req.valid('json');
       c.set('audit', { action: 'service.switch', target: `service/${environment}/${name}`, details: { to } });
+      assertEnvironmentRole(callerOf(c), environment, 'operator');
       if (confirm !== name) {
         throw new ApiError(422, 'validation_failed', 'request json failed validation', [
           { path: 'json.confirm', message: `must equal the service name "${name}"` },
@@ -211,6 +212,7 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       const { environment } = c.req.valid('json');
       const caller = callerOf(c);
       c.set('audit', { action: 'service.rollback', target: `service/${environment}/${name}` });
+      assertEnvironmentRole(caller, environment, 'operator');
       const switched = await runSwitch(caller, environment, name);
       if (switched.switched) return c.json(switched, 200);
       // The previous colour is cold: release the previous successful version again.

@@ -13,7 +13,7 @@ import { colors } from '../../workflows/lib/colors.ts';
 import { assertPlacementAllowed } from '../boundary.ts';
 import type { ApiDeps, Caller } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { callerOf, requireRole } from '../middleware/auth.ts';
+import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { serviceNameParamSchema, slugSchema } from '../schemas.ts';
 
@@ -106,6 +106,7 @@ export function serviceWeightRoutes(deps: ApiDeps) {
       const caller = callerOf(c);
       const { workspaceId } = caller;
       c.set('audit', { action: 'service.traffic', target: `service/${environment}/${name}`, details: weights });
+      assertEnvironmentRole(caller, environment, 'operator');
       const { definition, owner, router } = await load(caller, environment, name);
       if (!router.capabilities.partialWeights && blue !== 0 && green !== 0) {
         throw ApiError.conflict(`the ${router.type} provider of ${name} sends all traffic to one colour: use 0 and 100, or a provider that splits`);

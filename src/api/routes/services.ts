@@ -6,7 +6,7 @@ import { watchService } from '../../targets/registry.ts';
 import { assertDefinitionAllowed } from '../boundary.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
-import { callerOf, requireRole } from '../middleware/auth.ts';
+import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { serviceNameParamSchema, slugSchema } from '../schemas.ts';
 
@@ -127,6 +127,7 @@ export function serviceRoutes(deps: ApiDeps) {
     .openapi(createServiceRoute, async (c) => {
       const { name, environment, definition: sent } = c.req.valid('json');
       c.set('audit', { action: 'service.create', target: `service/${environment}/${name}` });
+      assertEnvironmentRole(callerOf(c), environment, 'operator');
       const definition = withKeptSecrets(sent, undefined);
       await assertDefinitionAllowed(deps, callerOf(c), environment, definition);
       const row = await insertService(deps.db, { workspaceId: callerOf(c).workspaceId, name, environment, definition });
@@ -139,6 +140,7 @@ export function serviceRoutes(deps: ApiDeps) {
       const { environment, definition: sent } = c.req.valid('json');
       const { workspaceId } = callerOf(c);
       c.set('audit', { action: 'service.update', target: `service/${environment}/${name}` });
+      assertEnvironmentRole(callerOf(c), environment, 'operator');
       const existing = await findService(deps.db, workspaceId, environment, name);
       if (!existing) throw ApiError.notFound(`service ${name} in ${environment}`);
       const stored = serviceDefinitionSchema.parse(existing.definition);

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { generateApiToken, hashApiToken } from '../../lib/api-token.ts';
 import type { Executor } from '../client.ts';
 import { apiTokens, workspaces, type Role } from '../schema/index.ts';
@@ -10,7 +10,7 @@ export async function findWorkspaceByName(db: Executor, name: string): Promise<W
   const [row] = await db
     .select()
     .from(workspaces)
-    .where(and(eq(workspaces.name, name), isNull(workspaces.deletedAt)));
+    .where(and(sql`lower(${workspaces.name}) = lower(${name})`, isNull(workspaces.deletedAt)));
   return row;
 }
 

@@ -1,0 +1,60 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../client.ts';
+import { users, workspaceMembers, workspaces, type Role } from '../schema/index.ts';
+
+export type User = typeof users.$inferSelect;
+export type Membership = typeof workspaceMembers.$inferSelect;
+
+/** Creates a user; undefined when the email is taken (emails are unique whatever their case). */
+export async function createUser(
+  db: Executor,
+  input: { email: string; displayName: string; passwordHash?: string; platformAdmin?: boolean },
+): Promise<User | undefined> {
+  const [row] = await db.insert(users).values(input).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<User | undefined> {
+  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
+  return row;
+}
+
+export async function findUserById(db: Executor, id: string): Promise<User | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+/** A user's membership of one live workspace. */
+export async function findMembership(db: Executor, workspaceId: string, userId: string): Promise<Membership | undefined> {
+  const [row] = await db
+    .select({ member: workspaceMembers })
+    .from(workspaceMembers)
+    .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
+    .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId), isNull(workspaces.deletedAt)));
+  return row?.member;
+}
+
+/** The live workspaces a user belongs to, oldest membership first. */
+export async function listMemberships(db: Executor, userId: string): Promise<Array<{ member: Membership; workspace: typeof workspaces.$inferSelect }>> {
+  return db
+    .select({ member: workspaceMembers, workspace: workspaces })
+    .from(workspaceMembers)
+    .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
+    .where(and(eq(workspaceMembers.userId, userId), isNull(workspaces.deletedAt)))
+    .orderBy(asc(workspaceMembers.createdAt));
+}
+
+/** Adds a member, or changes their role when they already are one. */
+export async function putMember(
+  db: Executor,
+  input: { workspaceId: string; userId: string; role: Role; environmentRoles?: Record<string, Role> },
+): Promise<Membership> {
+  const values = { ...input, environmentRoles: input.environmentRoles ?? {} };
+  const [row] = await db
+    .insert(workspaceMembers)
+    .values(values)
+    .onConflictDoUpdate({ target: [workspaceMembers.workspaceId, workspaceMembers.userId], set: { role: values.role, environmentRoles: values.environmentRoles } })
+    .returning();
+  if (!row) throw new Error(`failed to add user ${input.userId} to workspace ${input.workspaceId}`);
+  return row;
+}
