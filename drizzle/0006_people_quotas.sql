@@ -60,4 +60,4 @@ CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> state
 CREATE UNIQUE INDEX "users_email_unique" ON "users" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "workspace_members_user_idx" ON "workspace_members" USING btree ("user_id");--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "workspaces_live_name_unique" ON "workspaces" USING btree (lower("name")) WHERE "workspaces"."deleted_at" is null;
+CREATE UNIQUE INDEX "workspaces_name_lower_unique" ON "workspaces" USING btree (lower("name"));

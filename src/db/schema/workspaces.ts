@@ -33,8 +33,9 @@ export const workspaces = pgTable(
     // When the purge workflow of this deletion removes the workspace's records for good.
     purgeAfter: timestamp({ withTimezone: true }),
   },
-  // Unique among live workspaces, whatever the case: a name frees up when its workspace is purged.
-  (table) => [uniqueIndex('workspaces_live_name_unique').on(sql`lower(${table.name})`).where(sql`${table.deletedAt} is null`)],
+  // Unique whatever the case, deleted workspaces included (a restore must not collide): the name frees up when
+  // the purge removes the row.
+  (table) => [uniqueIndex('workspaces_name_lower_unique').on(sql`lower(${table.name})`)],
 );
 
 export const users = pgTable(
