@@ -4,6 +4,7 @@ import type { Role } from '../db/schema/index.ts';
 import type { AuthSettings } from '../auth/settings.ts';
 import type { Logger } from '../logger.ts';
 import type { TargetDeps } from '../targets/registry.ts';
+import type { WorkspaceAccess } from './workspace-access.ts';
 
 /** What createApp needs; handlers get it from the closure, never from module state. */
 export interface ApiDeps {
@@ -23,6 +24,8 @@ export interface ApiDeps {
   platformPorts?: number[];
   /** Session lifetimes, step-up window, cookie security; defaultAuthSettings otherwise. */
   auth?: AuthSettings;
+  /** How long a deleted workspace stays restorable before its purge; 30 days otherwise (tests pass seconds). */
+  workspaceRetentionMs?: number;
 }
 
 /** How the caller authenticated: a workspace's service token (CI), a user's personal token, or a browser session. */
@@ -64,5 +67,7 @@ export interface AppEnv {
     logger: Logger;
     caller?: Caller;
     audit?: AuditNote;
+    /** Set by requireWorkspaceRole on `/workspaces/{id}/...` routes: the caller's role in that workspace. */
+    workspaceAccess?: WorkspaceAccess;
   };
 }
