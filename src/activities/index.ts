@@ -10,6 +10,7 @@ import { createNotificationActivities } from './notifications.ts';
 import { createReleaseTargetActivities } from './release-target.ts';
 import { createOpsJobActivities } from './ops-jobs.ts';
 import { createHttpCheckActivities } from './smoke.ts';
+import { createWorkspaceActivities } from './workspaces.ts';
 
 /** Everything activities need from the outside world; tests pass real or fixture dependencies. */
 export interface ActivityDeps extends TargetDeps {
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHookActivities(deps),
     ...createOpsJobActivities(deps),
     ...createAnalysisActivities(deps),
+    ...createWorkspaceActivities(deps),
   };
 }
 

@@ -5,3 +5,4 @@ export { canaryWorkflow } from './canary.ts';
 export { retireColorWorkflow } from './retire-color.ts';
 export { opsJobWorkflow } from './ops-job.ts';
 export { inspectServiceWorkflow } from './inspect-service.ts';
+export { purgeWorkspaceWorkflow } from './purge-workspace.ts';
