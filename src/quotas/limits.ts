@@ -59,7 +59,7 @@ export function quotasFromBody(body: WorkspaceQuotasBody): WorkspaceQuotas {
     opsJobs: body.ops_jobs,
     featureFlags: body.feature_flags,
   };
-  return Object.fromEntries(Object.entries(stored).filter(([, value]) => value !== undefined)) as WorkspaceQuotas;
+  return Object.fromEntries(Object.entries(stored).filter(([, value]) => value !== undefined));
 }
 
 /** The quotas in force: the workspace's own over the defaults, in the API's snake_case. */
