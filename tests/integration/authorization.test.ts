@@ -71,7 +71,9 @@ async function send(operation: Operation, row: MatrixRow, credential?: Credentia
     expect(typeof parsed.error?.message === 'string' && parsed.error.message.length > 0, where).toBe(true);
     expect(parsed.error?.requestId, where).toBe(response.headers.get('x-request-id'));
     const code = errorCodes[response.status];
-    if (code) expect(parsed.error?.code, where).toBe(code);
+    // A step-up row's allowed roles are refused for being tokens, with a code of its own (expectStepUp checks it).
+    const stepUpRefusal = row.stepUp === true && parsed.error?.code === 'step_up_required';
+    if (code && !stepUpRefusal) expect(parsed.error?.code, where).toBe(code);
   }
   return { status: response.status, text: quoted };
 }
@@ -79,6 +81,13 @@ async function send(operation: Operation, row: MatrixRow, credential?: Credentia
 async function expectStatus(operation: Operation, row: MatrixRow, credential: Credential | undefined, status: number) {
   const answer = await send(operation, row, credential);
   expect(answer.status, `${operation.key}: ${answer.text}`).toBe(status);
+}
+
+/** A token whose role suffices for a step-up row: refused all the same, since no token can step up. */
+async function expectStepUp(operation: Operation, row: MatrixRow, credential: Credential) {
+  const answer = await send(operation, row, credential);
+  expect(answer.status, `${operation.key}: ${answer.text}`).toBe(403);
+  expect(answer.text, `${operation.key}: ${answer.text}`).toContain('step_up_required');
 }
 
 /** An allowed caller gets past authentication, authorization and validation, and finds what it names. */
@@ -156,9 +165,10 @@ for (const operation of operations) {
     for (const [rank, role] of callerRoles.entries()) {
       const credential = { scheme: primary, token: tokenOf[role] };
       if (rank < minimum) it(`${role} → 403`, () => expectStatus(operation, row, credential, 403));
+      else if (row.stepUp) it(`${role} (a token) → 403 step_up_required`, () => expectStepUp(operation, row, credential));
       else it(`${role} → ${row.ok.join(' or ')}`, () => expectAllowed(operation, row, credential, role));
     }
-    for (const scheme of others) {
+    for (const scheme of others.filter(() => !row.stepUp)) {
       it(`${row.role} by ${scheme} → ${row.ok.join(' or ')}`, () =>
         expectAllowed(operation, row, { scheme, token: tokenOf[row.role as CallerRole] }, `${row.role} by ${scheme}`));
     }

@@ -5,6 +5,8 @@ import { createTarget, putBinding, type Target } from '../../src/db/repositories
 import { insertDeployment } from '../../src/db/repositories/deployments.ts';
 import { insertService } from '../../src/db/repositories/services.ts';
 import { createApiToken, revokeApiToken } from '../../src/db/repositories/workspaces.ts';
+import { createUser, putMember } from '../../src/db/repositories/users.ts';
+import { insertWorkspace, softDeleteWorkspace } from '../../src/db/repositories/workspace-lifecycle.ts';
 import { activeDeploymentStatuses, deployments } from '../../src/db/schema/index.ts';
 import { releaseWorkflowId } from '../../src/releases/start-release.ts';
 import { serviceDefinitionSchema } from '../../src/services/definition.ts';
@@ -49,6 +51,12 @@ export interface Fixtures {
   binding(): Promise<string>;
   /** The same kind of binding, new for each call. */
   freshBinding(): Promise<string>;
+  /** The id of a new user who belongs to no workspace. */
+  freshUser(): Promise<string>;
+  /** The id of a new user who is a viewer of the workspace. */
+  freshMember(): Promise<string>;
+  /** The id of a new workspace, deleted a moment ago (restorable for a day). */
+  freshDeletedWorkspace(): Promise<string>;
 }
 
 /**
@@ -139,6 +147,13 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
     return binding.id;
   };
 
+  const freshUser = async () => {
+    const email = `${unique('authz-user')}@example.test`;
+    const user = await createUser(harness.db, { email, displayName: email.split('@')[0]! });
+    if (!user) throw new Error(`user ${email} exists already`);
+    return user.id;
+  };
+
   return {
     definition: harmlessDefinition(workspace),
     workspace,
@@ -152,6 +167,18 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
     target,
     binding: once(createBinding),
     freshBinding: createBinding,
+    freshUser,
+    freshMember: async () => {
+      const userId = await freshUser();
+      await putMember(harness.db, { workspaceId: workspace.id, userId, role: 'viewer' });
+      return userId;
+    },
+    freshDeletedWorkspace: async () => {
+      const created = await insertWorkspace(harness.db, { name: unique('authz-deleted') });
+      if (!created) throw new Error('the deleted workspace fixture exists already');
+      await softDeleteWorkspace(harness.db, created.id, { deletedAt: new Date(), deletedBy: 'authorization-matrix', purgeAfter: new Date(Date.now() + 86_400_000) });
+      return created.id;
+    },
   };
 }
 

@@ -10,7 +10,7 @@ import { harmlessJob, type Fixtures } from './authorization-fixtures.ts';
  */
 
 /** The roles a caller may hold, lowest first; `platform-admin` is above every workspace role. */
-export const workspaceRoles = ['viewer', 'operator', 'admin'] as const;
+export const workspaceRoles = ['viewer', 'operator', 'admin', 'owner'] as const;
 export const callerRoles = [...workspaceRoles, 'platform-admin'] as const;
 export type CallerRole = (typeof callerRoles)[number];
 /** Least role that may call an operation; `public`: no token needed. */
@@ -38,6 +38,11 @@ export interface MatrixRow {
   ok: number[];
   /** A platform resource (targets, bindings), not a workspace's: no cross-workspace check. */
   platformScoped?: boolean;
+  /**
+   * Needs a person who re-authenticated recently (requireStepUp): tokens cannot, so every token at or above
+   * `role` gets 403 `step_up_required` and `ok` is never reached here (the route's own tests sign in).
+   */
+  stepUp?: boolean;
 }
 
 const service = async (fx: Fixtures) => {
@@ -86,6 +91,43 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
 
   // Creating a workspace is a platform action, but any workspace admin may do it today (see the report).
   'POST /api/v1/workspaces': { role: 'platform-admin', request: (fx) => ({ body: { name: fx.unique('authz-ws') } }), ok: [201] },
+  'GET /api/v1/workspaces': { role: 'viewer', ok: [200] },
+  'GET /api/v1/workspaces/{id}': { role: 'viewer', request: (fx) => ({ params: { id: fx.workspace.id } }), ok: [200] },
+  'PATCH /api/v1/workspaces/{id}': {
+    role: 'admin',
+    request: (fx) => ({ params: { id: fx.workspace.id }, body: { description: 'checked by the authorization matrix' } }),
+    ok: [200],
+  },
+  // Tokens never delete a workspace: the owner's gets 403 step_up_required, so nothing is deleted here.
+  'DELETE /api/v1/workspaces/{id}': {
+    role: 'owner',
+    stepUp: true,
+    request: (fx) => ({ params: { id: fx.workspace.id }, body: { confirm: 'delete' } }),
+    ok: [202],
+  },
+  // A deleted workspace is the platform's to restore: its own members no longer reach it.
+  'POST /api/v1/workspaces/{id}/restore': {
+    role: 'platform-admin',
+    request: async (fx) => ({ params: { id: await fx.freshDeletedWorkspace() } }),
+    ok: [200],
+    platformScoped: true,
+  },
+  'GET /api/v1/workspaces/{id}/users': { role: 'viewer', request: (fx) => ({ params: { id: fx.workspace.id } }), ok: [200] },
+  'POST /api/v1/workspaces/{id}/users': {
+    role: 'admin',
+    request: async (fx) => ({ params: { id: fx.workspace.id }, body: { user_id: await fx.freshUser(), role: 'viewer' } }),
+    ok: [201],
+  },
+  'PATCH /api/v1/workspaces/{id}/users/{userId}': {
+    role: 'admin',
+    request: async (fx) => ({ params: { id: fx.workspace.id, userId: await fx.freshMember() }, body: { role: 'operator' } }),
+    ok: [200],
+  },
+  'DELETE /api/v1/workspaces/{id}/users/{userId}': {
+    role: 'admin',
+    request: async (fx) => ({ params: { id: fx.workspace.id, userId: await fx.freshMember() } }),
+    ok: [204],
+  },
 
   'GET /api/v1/tokens': { role: 'admin', ok: [200] },
   'POST /api/v1/tokens': { role: 'admin', request: (fx) => ({ body: { name: fx.unique('authz'), role: 'viewer' } }), ok: [201] },

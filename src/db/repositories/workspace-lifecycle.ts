@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, like, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, like, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import {
   apiTokens,
@@ -97,7 +97,7 @@ export async function restoreWorkspace(db: Executor, id: string, now: Date): Pro
   const [row] = await db
     .update(workspaces)
     .set({ deletedAt: null, deletedBy: null, purgeAfter: null, updatedAt: now })
-    .where(and(eq(workspaces.id, id), isNotNull(workspaces.deletedAt), sql`${workspaces.purgeAfter} > ${now}`))
+    .where(and(eq(workspaces.id, id), isNotNull(workspaces.deletedAt), gt(workspaces.purgeAfter, now)))
     .returning();
   return row;
 }
