@@ -21,7 +21,7 @@ afterAll(() => harness?.close());
 /** This workspace's rows (other test files write to the same database at the same time). */
 async function rowCounts(): Promise<number[]> {
   return Promise.all([
-    harness.db.$count(workspaces, eq(workspaces.name, 'UPPER')),
+    harness.db.$count(workspaces, eq(workspaces.name, 'under_score')),
     ...[apiTokens, services, deployments].map((table) => harness.db.$count(table, eq(table.workspaceId, workspace.id))),
   ]);
 }
@@ -31,7 +31,7 @@ const namespace = `bad-${randomUUID().slice(0, 8)}`;
 const definition = { namespace, image: 'web:1', ports: [{ port: 80 }] };
 
 const cases: Array<[string, string, unknown, number]> = [
-  ['POST', '/api/v1/workspaces', { name: 'UPPER' }, 422],
+  ['POST', '/api/v1/workspaces', { name: 'under_score' }, 422],
   ['POST', '/api/v1/workspaces', { name: 'x'.repeat(51) }, 422],
   ['POST', '/api/v1/tokens', { name: '', role: 'owner' }, 422],
   ['DELETE', '/api/v1/tokens/not-a-uuid', undefined, 422],
