@@ -105,7 +105,13 @@ describe('measuring a job metric', () => {
         {
           name: job.metadata?.name ?? '',
           namespace,
-          body: { status: { conditions: [{ type: 'FailureTarget', ...condition }, { type: 'Failed', ...condition }] } },
+          // A finished Job needs a startTime; the job controller may not have set one yet in a podless namespace.
+          body: {
+            status: {
+              startTime: job.status?.startTime ?? condition.lastTransitionTime,
+              conditions: [{ type: 'FailureTarget', ...condition }, { type: 'Failed', ...condition }],
+            },
+          },
         },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
