@@ -3,7 +3,7 @@
 // 1.0.0, 2.0.0 (healthy: switched) and 3.0.0 (starts fine, then answers 500: rolled back by the monitor) —
 // while steady traffic runs through the service's proxy, and ends with a table of what happened.
 // `--exit` ends it there; in a terminal it otherwise keeps running (so the Web UI links work) until Ctrl-C.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.ts';
@@ -55,6 +55,7 @@ let exitCode = 1;
 try {
   const api = createDemoApi(stack.apiUrl, stack.createdAdminToken ?? '', say);
   say(`  API ${stack.apiUrl}   Web UI ${stack.temporalUiUrl}   service http://127.0.0.1:${publicPort}`);
+  await signInAdmin(stack);
   await api.registerService({
     name: 'shop',
     environment: 'demo',
@@ -120,6 +121,7 @@ try {
 
   if (keepRunning) {
     say(`\nStill running so you can look around: Web UI ${stack.temporalUiUrl}, service http://127.0.0.1:${publicPort}.`);
+    say(`Sign in: POST ${stack.apiUrl}/api/v1/auth/login as ${stack.signIn.email}, password ${stack.signIn.password ?? `in ${stack.signIn.passwordFile ?? 'CUTOVER_ADMIN_PASSWORD'}`}.`);
     say(`API ${stack.apiUrl}/api/v1 with the admin token ${stack.createdAdminToken ?? '(set by CUTOVER_ADMIN_TOKEN)'}. Ctrl-C stops everything.`);
     if (stack.codecUrl) say(`Payloads are encrypted: to read them in the Web UI, paste that token at ${stack.codecUrl}/session and follow the page.`);
     await new Promise<void>((resolve) => {
@@ -132,3 +134,17 @@ try {
   await stopAll();
 }
 process.exit(exitCode);
+
+/** Signs the platform admin in through the API, as a person would, and says how to do it again. */
+async function signInAdmin(running: Awaited<ReturnType<typeof startStack>>): Promise<void> {
+  const password = running.signIn.password ?? (running.signIn.passwordFile ? readFileSync(running.signIn.passwordFile, 'utf8').trim() : process.env.CUTOVER_ADMIN_PASSWORD);
+  const response = await fetch(`${running.apiUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: running.signIn.email, password }),
+  });
+  if (!response.ok) throw new Error(`the platform admin could not sign in: HTTP ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { user: { email: string; platform_admin: boolean }; workspaces: Array<{ name: string; role: string }> };
+  const where = body.workspaces.map((workspace) => `${workspace.role} of ${workspace.name}`).join(', ');
+  say(`  Signed in as ${body.user.email} (platform admin${where ? `, ${where}` : ''})${running.signIn.password ? `; password ${running.signIn.password}, kept in ${running.signIn.passwordFile}` : ''}`);
+}

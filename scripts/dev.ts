@@ -18,6 +18,9 @@ const lines = [
 if (stack.createdAdminToken) {
   lines.push(`  Admin token    ${stack.createdAdminToken}`, '                 (shown once: keep it; it is stored hashed)');
 }
+lines.push(`  Sign in        POST ${stack.apiUrl}/api/v1/auth/login as ${stack.signIn.email}`);
+if (stack.signIn.password) lines.push(`  Password       ${stack.signIn.password}   (shown once; also in ${stack.signIn.passwordFile}, mode 0600)`);
+else if (stack.signIn.passwordFile) lines.push(`  Password       in ${stack.signIn.passwordFile}`);
 lines.push('  Ctrl-C stops everything.', '');
 process.stdout.write(lines.join('\n') + '\n');
 

@@ -1,8 +1,10 @@
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApp } from '../src/api/create-app.ts';
 import { serveApp, type RunningServer } from '../src/api/serve.ts';
 import { platformPorts } from '../src/bindings/platform-ports.ts';
-import { bootstrapAdmin, bootstrapBindings } from '../src/bootstrap.ts';
+import { authSettingsFromConfig } from '../src/auth/settings.ts';
+import { bootstrapAdmin, bootstrapAdminUser, bootstrapBindings } from '../src/bootstrap.ts';
 import type { Config } from '../src/config.ts';
 import { databaseOptionsFromConfig, openDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import type { Logger } from '../src/logger.ts';
@@ -23,6 +25,8 @@ export interface Stack {
   database: DatabaseHandle;
   /** Set when the dev server created the first admin token: shown once. */
   createdAdminToken?: string;
+  /** How the platform admin signs in: their email, and the password or where it is kept. */
+  signIn: { email: string; password?: string; passwordFile?: string };
   stop(): Promise<void>;
 }
 
@@ -68,6 +72,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     if (adminTokenRevoked) logger.warn('CUTOVER_ADMIN_TOKEN was revoked and stays revoked: unset it, or set a new token');
     // One machine: the default workspace may use this machine and the worker's cluster (see README, Security).
     await bootstrapBindings(database.db, workspace);
+    const signIn = await firstAdmin(config, database, workspace);
 
     const workerConnection = await connectTemporalWorker(config);
     cleanups.push(() => workerConnection.close());
@@ -106,6 +111,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       temporalUiUrl: config.temporalUiUrl,
       platformPorts: platformPorts(config),
+      auth: authSettingsFromConfig(config),
     });
     const server: RunningServer = await serveApp(app, { port: config.PORT, hostname: config.HOST });
     cleanups.push(() => server.close());
@@ -116,6 +122,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       codecUrl,
       database,
       createdAdminToken: createdToken,
+      signIn,
       stop,
     };
   } catch (error) {
@@ -134,4 +141,20 @@ export function codecEndpoint(config: Pick<Config, 'HOST' | 'PORT' | 'temporalUi
   const local = ['127.0.0.1', '::1', 'localhost', '0.0.0.0', '::'].includes(config.HOST);
   const host = local ? new URL(config.temporalUiUrl).hostname : config.HOST;
   return `http://${host}:${config.PORT}/api/v1/codec`;
+}
+
+/**
+ * The first platform admin of a single-machine setup: CUTOVER_ADMIN_PASSWORD, or a generated password kept in
+ * CUTOVER_DATA_DIR/admin-password (0600), so a restart can say where it is without printing it again.
+ */
+async function firstAdmin(config: Config, database: DatabaseHandle, workspace: { id: string }): Promise<Stack['signIn']> {
+  const email = config.CUTOVER_ADMIN_EMAIL;
+  const passwordFile = path.join(config.CUTOVER_DATA_DIR, 'admin-password');
+  const { generatedPassword } = await bootstrapAdminUser(database.db, workspace, { email, password: config.CUTOVER_ADMIN_PASSWORD });
+  if (generatedPassword) {
+    writeFileSync(passwordFile, `${generatedPassword}\n`, { mode: 0o600 });
+    chmodSync(passwordFile, 0o600);
+    return { email, password: generatedPassword, passwordFile };
+  }
+  return { email, passwordFile: !config.CUTOVER_ADMIN_PASSWORD && existsSync(passwordFile) ? passwordFile : undefined };
 }

@@ -12,7 +12,10 @@ import os from 'node:os';
 import { bindingPolicySchema, type BindingPolicy } from './bindings/policy.ts';
 import { anyEnvironment, createTarget, findTargetByName, listBindings, putBinding, type Target } from './db/repositories/bindings.ts';
 import type { Database } from './db/client.ts';
-import { apiTokens } from './db/schema/index.ts';
+import { apiTokens, users } from './db/schema/index.ts';
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from './auth/passwords.ts';
+import { createUser, putMember } from './db/repositories/users.ts';
 
 export const defaultWorkspaceName = 'default';
 
@@ -46,6 +49,31 @@ export async function bootstrapAdmin(
     }
     return { workspace };
   });
+}
+
+/**
+ * Makes the first platform admin when there is no user at all: `email`, with `password` or a generated one
+ * (returned once in plaintext, for the dev command to print and keep), owner of the default workspace.
+ * Afterwards it does nothing: people are managed through the API from then on.
+ */
+export async function bootstrapAdminUser(
+  db: Database,
+  workspace: { id: string },
+  options: { email: string; password?: string },
+): Promise<{ created: boolean; generatedPassword?: string }> {
+  const [anyone] = await db.select({ id: users.id }).from(users).limit(1);
+  if (anyone) return { created: false };
+  const generatedPassword = options.password ? undefined : randomBytes(15).toString('base64url');
+  const user = await createUser(db, {
+    email: options.email,
+    displayName: 'Platform admin',
+    passwordHash: await hashPassword(options.password ?? generatedPassword!),
+    platformAdmin: true,
+  });
+  // Two processes starting at once: the other one made the admin.
+  if (!user) return { created: false };
+  await putMember(db, { workspaceId: workspace.id, userId: user.id, role: 'owner' });
+  return { created: true, generatedPassword };
 }
 
 /** The targets a single-machine setup has: this machine, and the cluster the worker's kubeconfig points at. */

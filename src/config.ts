@@ -20,6 +20,17 @@ const configSchema = z.object({
   CUTOVER_DATA_DIR: z.string().min(1).default('.data'),
   // Token of the first admin of the default workspace; unset means the dev command creates one.
   CUTOVER_ADMIN_TOKEN: z.string().min(16).optional(),
+  // The first platform admin, made when there is no user yet (npm run dev, the demo, the API's first start).
+  CUTOVER_ADMIN_EMAIL: z.email().default('admin@cutover.local'),
+  // Their password; unset: one is generated, printed once and kept in CUTOVER_DATA_DIR/admin-password (0600).
+  CUTOVER_ADMIN_PASSWORD: z.string().min(12).optional(),
+  // Browser sessions end after this long without a request, and this long after sign-in whatever happens.
+  CUTOVER_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  CUTOVER_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  // How long a re-authentication allows step-up actions (deleting a workspace, revealing a secret).
+  CUTOVER_STEP_UP_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+  // Marks cookies Secure; set it behind a TLS-terminating proxy (requests over https get it anyway).
+  CUTOVER_SECURE_COOKIES: booleanFromEnv.default(false),
   // Keys that encrypt Temporal payloads: `id:base64-of-32-bytes`, comma-separated, oldest first (the last encrypts).
   // Unset: a key file in CUTOVER_DATA_DIR, made on first start (one machine only; see README, Payload encryption).
   CUTOVER_PAYLOAD_KEYS: payloadKeysSchema.optional(),

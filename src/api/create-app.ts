@@ -10,6 +10,7 @@ import { authenticate } from './middleware/auth.ts';
 import { requestLogger } from './middleware/request-logger.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { sessionRoutes, signInRoutes } from './routes/auth.ts';
 import { bindingRoutes } from './routes/bindings.ts';
 import { codecRoutes } from './routes/codec.ts';
 import { deploymentControlRoutes } from './routes/deployment-controls.ts';
@@ -53,7 +54,10 @@ export function createApp(deps: ApiDeps) {
   v1.openAPIRegistry.register('CanaryOptions', canaryOptionsSchema);
   // Ahead of bearer authentication: the codec answers the Web UI's CORS preflights and checks its own tokens.
   v1.route('/codec', codecRoutes(deps));
+  // Ahead of authentication too: whoever signs in has no session yet.
+  v1.route('/auth', signInRoutes(deps));
   v1.use('*', authenticate(deps.db, { settings: deps.auth }));
+  v1.route('/auth', sessionRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
   v1.route('/bindings', bindingRoutes(deps));
   v1.route('/workspaces', workspaceRoutes(deps));

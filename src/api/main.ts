@@ -1,6 +1,7 @@
 // Production entry point of the API: config -> database -> Temporal client -> app.
 import { platformPorts } from '../bindings/platform-ports.ts';
-import { bootstrapAdmin } from '../bootstrap.ts';
+import { authSettingsFromConfig } from '../auth/settings.ts';
+import { bootstrapAdmin, bootstrapAdminUser } from '../bootstrap.ts';
 import { loadConfig } from '../config.ts';
 import { databaseOptionsFromConfig, openDatabase } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
@@ -14,8 +15,13 @@ const config = loadConfig();
 const logger = createLogger(config, { component: 'api' });
 const database = await openDatabase(databaseOptionsFromConfig(config));
 await database.migrate();
-const { adminTokenRevoked } = await bootstrapAdmin(database.db, { adminToken: config.CUTOVER_ADMIN_TOKEN, createIfMissing: false });
+const { workspace, adminTokenRevoked } = await bootstrapAdmin(database.db, { adminToken: config.CUTOVER_ADMIN_TOKEN, createIfMissing: false });
 if (adminTokenRevoked) logger.warn('CUTOVER_ADMIN_TOKEN was revoked and stays revoked: unset it, or set a new token');
+// Production never generates a password (it would have to be logged): the first admin comes from the environment.
+if (config.CUTOVER_ADMIN_PASSWORD) {
+  const { created } = await bootstrapAdminUser(database.db, workspace, { email: config.CUTOVER_ADMIN_EMAIL, password: config.CUTOVER_ADMIN_PASSWORD });
+  if (created) logger.info({ email: config.CUTOVER_ADMIN_EMAIL }, 'first platform admin created');
+}
 const temporal = await connectTemporalClient(config, resolvePayloadKeys(config, logger));
 const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
 const app = createApp({
@@ -26,6 +32,7 @@ const app = createApp({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   temporalUiUrl: config.temporalUiUrl,
   platformPorts: platformPorts(config),
+  auth: authSettingsFromConfig(config),
 });
 const server = await serveApp(app, { port: config.PORT, hostname: config.HOST });
 logger.info({ port: server.port, host: config.HOST }, 'api listening');

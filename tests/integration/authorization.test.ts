@@ -72,7 +72,8 @@ async function send(operation: Operation, row: MatrixRow, credential?: Credentia
     expect(parsed.error?.requestId, where).toBe(response.headers.get('x-request-id'));
     const code = errorCodes[response.status];
     // A step-up row's allowed roles are refused for being tokens, with a code of its own (expectStepUp checks it).
-    const stepUpRefusal = row.stepUp === true && parsed.error?.code === 'step_up_required';
+    const stepUpRefusal =
+      (row.stepUp === true && parsed.error?.code === 'step_up_required') || (row.sessionOnly === true && parsed.error?.code === 'session_required');
     if (code && !stepUpRefusal) expect(parsed.error?.code, where).toBe(code);
   }
   return { status: response.status, text: quoted };
@@ -88,6 +89,13 @@ async function expectStepUp(operation: Operation, row: MatrixRow, credential: Cr
   const answer = await send(operation, row, credential);
   expect(answer.status, `${operation.key}: ${answer.text}`).toBe(403);
   expect(answer.text, `${operation.key}: ${answer.text}`).toContain('step_up_required');
+}
+
+/** A token whose role suffices for a session-only row: refused for not being a signed-in person. */
+async function expectSessionOnly(operation: Operation, row: MatrixRow, credential: Credential) {
+  const answer = await send(operation, row, credential);
+  expect(answer.status, `${operation.key}: ${answer.text}`).toBe(403);
+  expect(answer.text, `${operation.key}: ${answer.text}`).toContain('session_required');
 }
 
 /** An allowed caller gets past authentication, authorization and validation, and finds what it names. */
@@ -166,9 +174,10 @@ for (const operation of operations) {
       const credential = { scheme: primary, token: tokenOf[role] };
       if (rank < minimum) it(`${role} → 403`, () => expectStatus(operation, row, credential, 403));
       else if (row.stepUp) it(`${role} (a token) → 403 step_up_required`, () => expectStepUp(operation, row, credential));
+      else if (row.sessionOnly) it(`${role} (a token) → 403 session_required`, () => expectSessionOnly(operation, row, credential));
       else it(`${role} → ${row.ok.join(' or ')}`, () => expectAllowed(operation, row, credential, role));
     }
-    for (const scheme of others.filter(() => !row.stepUp)) {
+    for (const scheme of others.filter(() => !row.stepUp && !row.sessionOnly)) {
       it(`${row.role} by ${scheme} → ${row.ok.join(' or ')}`, () =>
         expectAllowed(operation, row, { scheme, token: tokenOf[row.role as CallerRole] }, `${row.role} by ${scheme}`));
     }

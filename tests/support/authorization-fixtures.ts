@@ -12,6 +12,7 @@ import { releaseWorkflowId } from '../../src/releases/start-release.ts';
 import { serviceDefinitionSchema } from '../../src/services/definition.ts';
 import { bindTestWorkspace, testPolicy } from './bindings.ts';
 import type { Harness, TestWorkspace } from './harness.ts';
+import { hashPassword } from '../../src/auth/passwords.ts';
 import { waitFor } from './wait.ts';
 
 // Resources of one workspace that the authorization matrix's requests name. Shared ones are made once, on
@@ -57,6 +58,8 @@ export interface Fixtures {
   freshMember(): Promise<string>;
   /** The id of a new workspace, deleted a moment ago (restorable for a day). */
   freshDeletedWorkspace(): Promise<string>;
+  /** The email and password of a new member of the workspace, for POST /auth/login. */
+  freshCredentials(): Promise<{ email: string; password: string }>;
 }
 
 /**
@@ -172,6 +175,14 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
       const userId = await freshUser();
       await putMember(harness.db, { workspaceId: workspace.id, userId, role: 'viewer' });
       return userId;
+    },
+    freshCredentials: async () => {
+      const email = `${unique('authz-login')}@example.test`;
+      const password = `pw-${randomUUID()}`;
+      const user = await createUser(harness.db, { email, displayName: 'matrix', passwordHash: await hashPassword(password) });
+      if (!user) throw new Error(`user ${email} exists already`);
+      await putMember(harness.db, { workspaceId: workspace.id, userId: user.id, role: 'viewer' });
+      return { email, password };
     },
     freshDeletedWorkspace: async () => {
       const created = await insertWorkspace(harness.db, { name: unique('authz-deleted') });

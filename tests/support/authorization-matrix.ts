@@ -43,6 +43,11 @@ export interface MatrixRow {
    * `role` gets 403 `step_up_required` and `ok` is never reached here (the route's own tests sign in).
    */
   stepUp?: boolean;
+  /**
+   * For a signed-in browser session only (sign-out, step-up, password change): every token at or above `role`
+   * gets 403 `session_required`, and `ok` is never reached here (tests/integration/sign-in.test.ts signs in).
+   */
+  sessionOnly?: boolean;
 }
 
 const service = async (fx: Fixtures) => {
@@ -55,6 +60,18 @@ const decision = { approver: 'authorization-matrix', confirm: 'not-the-service' 
 const binding = async (fx: Fixtures) => ({ params: { id: await fx.binding() } });
 
 export const authorizationMatrix: Record<string, MatrixRow> = {
+  // Signing in: anyone may try (limited per account and address); the rest is for the signed-in person.
+  'POST /api/v1/auth/login': { role: 'public', request: async (fx) => ({ body: await fx.freshCredentials() }), ok: [200] },
+  'GET /api/v1/auth/me': { role: 'viewer', ok: [200] },
+  'POST /api/v1/auth/logout': { role: 'viewer', ok: [204], sessionOnly: true },
+  'POST /api/v1/auth/logout-everywhere': { role: 'viewer', ok: [200], sessionOnly: true },
+  'POST /api/v1/auth/step-up': { role: 'viewer', request: () => ({ body: { password: 'a-password-of-nobody' } }), ok: [200], sessionOnly: true },
+  'POST /api/v1/auth/password': {
+    role: 'viewer',
+    request: () => ({ body: { current_password: 'a-password-of-nobody', new_password: 'another-password-of-nobody' } }),
+    ok: [204],
+    sessionOnly: true,
+  },
   // Platform admins: targets and bindings of every workspace.
   'GET /api/v1/admin/targets': { role: 'platform-admin', ok: [200] },
   'POST /api/v1/admin/targets': {

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne } from 'drizzle-orm';
 import { generateApiToken, hashApiToken } from '../../lib/api-token.ts';
 import type { Executor } from '../client.ts';
 import { sessions, users } from '../schema/index.ts';
@@ -88,12 +88,17 @@ export async function revokeSession(db: Executor, sessionId: string): Promise<vo
   await db.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-/** Sign-out everywhere: every live session of the user ends. Returns how many did. */
-export async function revokeUserSessions(db: Executor, userId: string): Promise<number> {
+/** Sign-out everywhere: every live session of the user ends (but `except`). Returns how many did. */
+export async function revokeUserSessions(db: Executor, userId: string, options: { except?: string } = {}): Promise<number> {
   const rows = await db
     .update(sessions)
     .set({ revokedAt: new Date() })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), options.except ? ne(sessions.id, options.except) : undefined))
     .returning({ id: sessions.id });
   return rows.length;
+}
+
+export async function findSessionById(db: Executor, id: string): Promise<Session | undefined> {
+  const [row] = await db.select().from(sessions).where(eq(sessions.id, id));
+  return row;
 }

@@ -19,6 +19,11 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
   return row;
 }
 
+/** A new password hash; clears failed attempts and any lock. */
+export async function setUserPassword(db: Executor, userId: string, passwordHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash, failedLogins: 0, lockedUntil: null }).where(eq(users.id, userId));
+}
+
 export async function findUserById(db: Executor, id: string): Promise<User | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, id));
   return row;
