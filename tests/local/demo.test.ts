@@ -18,6 +18,8 @@ describe('npm run demo', () => {
     expect(output).toMatch(/^2\.0\.0\s+succeeded\s+\d+\s+0\s+0\s+\d+ ms/m);
     expect(output).toMatch(/^3\.0\.0\s+rolled_back\s+\d+\s+0\s+\d+\s+\d+ ms\s+\d+ ms\s+http:\/\/localhost:\d+\/namespaces\/default\/workflows\//m);
     expect(output).toContain('Unanswered requests during the switches and the rollback: 0');
+    // The demo signs the first platform admin in through the API and says how to do it again.
+    expect(output).toMatch(/Signed in as admin@cutover\.local \(platform admin, owner of default\)/);
     expect(code, output).toBe(0);
   }, 240_000);
 });

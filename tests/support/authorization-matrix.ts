@@ -146,6 +146,10 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
     ok: [204],
   },
 
+  // A person's own tokens: made and managed by a signed-in session only.
+  'GET /api/v1/tokens/personal': { role: 'viewer', ok: [200], sessionOnly: true },
+  'POST /api/v1/tokens/personal': { role: 'viewer', request: (fx) => ({ body: { name: fx.unique('authz-personal') } }), ok: [201], sessionOnly: true },
+  'DELETE /api/v1/tokens/personal/{id}': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.freshToken() } }), ok: [204, 404], sessionOnly: true },
   'GET /api/v1/tokens': { role: 'admin', ok: [200] },
   'POST /api/v1/tokens': { role: 'admin', request: (fx) => ({ body: { name: fx.unique('authz'), role: 'viewer' } }), ok: [201] },
   'DELETE /api/v1/tokens/{id}': { role: 'admin', request: async (fx) => ({ params: { id: await fx.freshToken() } }), ok: [204] },

@@ -41,12 +41,19 @@ export async function findTokenByPlaintext(db: Executor, token: string): Promise
 /** Creates a token and returns its plaintext once; only the hash is stored. */
 export async function createApiToken(
   db: Executor,
-  input: { workspaceId: string; name: string; role: Role; platformAdmin?: boolean; token?: string },
+  input: { workspaceId: string; name: string; role: Role; platformAdmin?: boolean; token?: string; userId?: string },
 ): Promise<{ row: ApiToken; plaintext: string }> {
   const plaintext = input.token ?? generateApiToken();
   const [row] = await db
     .insert(apiTokens)
-    .values({ workspaceId: input.workspaceId, name: input.name, role: input.role, platformAdmin: input.platformAdmin ?? false, tokenHash: hashApiToken(plaintext) })
+    .values({
+      workspaceId: input.workspaceId,
+      userId: input.userId,
+      name: input.name,
+      role: input.role,
+      platformAdmin: input.platformAdmin ?? false,
+      tokenHash: hashApiToken(plaintext),
+    })
     .returning();
   if (!row) throw new Error(`failed to create token ${input.name}`);
   return { row, plaintext };
@@ -56,12 +63,28 @@ export async function listApiTokens(db: Executor, workspaceId: string): Promise<
   return db.select().from(apiTokens).where(eq(apiTokens.workspaceId, workspaceId)).orderBy(apiTokens.createdAt);
 }
 
-/** Revokes a token of this workspace; false when there is none by that id. */
-export async function revokeApiToken(db: Executor, workspaceId: string, tokenId: string): Promise<boolean> {
+/** A user's personal tokens in one workspace. */
+export async function listPersonalTokens(db: Executor, workspaceId: string, userId: string): Promise<ApiToken[]> {
+  return db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.userId, userId)))
+    .orderBy(apiTokens.createdAt);
+}
+
+/** Revokes a token of this workspace (of this user, with `userId`); false when there is none by that id. */
+export async function revokeApiToken(db: Executor, workspaceId: string, tokenId: string, options: { userId?: string } = {}): Promise<boolean> {
   const rows = await db
     .update(apiTokens)
     .set({ revokedAt: new Date() })
-    .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+    .where(
+      and(
+        eq(apiTokens.workspaceId, workspaceId),
+        eq(apiTokens.id, tokenId),
+        isNull(apiTokens.revokedAt),
+        options.userId ? eq(apiTokens.userId, options.userId) : undefined,
+      ),
+    )
     .returning({ id: apiTokens.id });
   return rows.length > 0;
 }
