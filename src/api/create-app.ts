@@ -24,6 +24,7 @@ import { serviceTrafficRoutes } from './routes/service-traffic.ts';
 import { serviceWeightRoutes } from './routes/service-weights.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { userRoutes } from './routes/users.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
 
 /** Larger bodies are refused before they are read in full. */
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/auth', signInRoutes(deps));
   v1.use('*', authenticate(deps.db, { settings: deps.auth }));
   v1.route('/auth', sessionRoutes(deps));
+  v1.route('/admin/users', userRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
   v1.route('/bindings', bindingRoutes(deps));
   v1.route('/workspaces', workspaceRoutes(deps));

@@ -79,6 +79,26 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
     request: (fx) => ({ body: { name: fx.unique('authz-target'), kind: 'local', description: 'authorization matrix' } }),
     ok: [201],
   },
+  // Platform admins: the people of the platform.
+  'GET /api/v1/admin/users': { role: 'platform-admin', ok: [200] },
+  'POST /api/v1/admin/users': {
+    role: 'platform-admin',
+    request: (fx) => ({ body: { email: `${fx.unique('authz-new')}@example.test`, display_name: 'matrix' } }),
+    ok: [201],
+  },
+  'GET /api/v1/admin/users/{id}': { role: 'platform-admin', request: async (fx) => ({ params: { id: await fx.freshUser() } }), ok: [200], platformScoped: true },
+  'PATCH /api/v1/admin/users/{id}': {
+    role: 'platform-admin',
+    request: async (fx) => ({ params: { id: await fx.freshUser() }, body: { display_name: 'renamed by the matrix' } }),
+    ok: [200],
+    platformScoped: true,
+  },
+  'POST /api/v1/admin/users/{id}/password': {
+    role: 'platform-admin',
+    request: async (fx) => ({ params: { id: await fx.freshUser() }, body: { password: 'a-new-password-of-matrix' } }),
+    ok: [204],
+    platformScoped: true,
+  },
   'GET /api/v1/admin/bindings': { role: 'platform-admin', ok: [200] },
   // A binding of an environment of its own, granting nothing.
   'PUT /api/v1/admin/bindings': {

@@ -63,3 +63,17 @@ export async function putMember(
   if (!row) throw new Error(`failed to add user ${input.userId} to workspace ${input.workspaceId}`);
   return row;
 }
+
+export async function listUsers(db: Executor): Promise<User[]> {
+  return db.select().from(users).orderBy(asc(users.createdAt));
+}
+
+/** Changes what a platform admin may change of a user; undefined when there is none by that id. */
+export async function updateUser(
+  db: Executor,
+  userId: string,
+  changes: { displayName?: string; platformAdmin?: boolean; disabledAt?: Date | null },
+): Promise<User | undefined> {
+  const [row] = await db.update(users).set(changes).where(eq(users.id, userId)).returning();
+  return row;
+}
