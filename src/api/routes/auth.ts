@@ -112,13 +112,15 @@ function userBody(user: User) {
   return { id: user.id, email: user.email, display_name: user.displayName, platform_admin: user.platformAdmin };
 }
 
+const inProcess = 'in-process';
+
 /** The client's address as the socket saw it; proxies' X-Forwarded-For is not trusted. */
 function clientAddress(c: Context<AppEnv>): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
     // In-process requests (app.request in tests, scripts) have no socket.
-    return 'in-process';
+    return inProcess;
   }
 }
 
@@ -137,7 +139,9 @@ let dummyHash: Promise<string> | undefined;
 async function checkPassword(deps: ApiDeps, settings: AuthSettings, c: Context<AppEnv>, user: User | undefined, password: string): Promise<User> {
   const address = clientAddress(c);
   const limits = settings.login;
-  const blocked = await addressBlockedUntil(deps.db, address, limits);
+  // A request from inside this process (a script, a test) has no address to limit; the account limit still holds.
+  const limitAddress = address !== inProcess;
+  const blocked = limitAddress ? await addressBlockedUntil(deps.db, address, limits) : undefined;
   if (blocked) {
     c.header('Retry-After', retryAfter(blocked));
     throw new ApiError(429, 'too_many_attempts', `too many failed sign-ins from this address: try again after ${blocked.toISOString()}`, {
@@ -157,7 +161,7 @@ async function checkPassword(deps: ApiDeps, settings: AuthSettings, c: Context<A
     if (usable.failedLogins > 0 || usable.lockedUntil) await clearAccountFailures(deps.db, usable.id);
     return usable;
   }
-  await countAddressFailure(deps.db, address, limits);
+  if (limitAddress) await countAddressFailure(deps.db, address, limits);
   const locked = usable ? await countAccountFailure(deps.db, usable.id, limits) : undefined;
   if (locked) {
     c.header('Retry-After', retryAfter(locked));
