@@ -99,22 +99,30 @@ describe('measuring a job metric', () => {
     const namespace = await podlessNamespace();
     try {
       const measurement = start(jobMetric('failing', namespace));
-      const job = await jobOf('failing', namespace);
       const condition = { status: 'True', reason: 'Test', message: 'set by the test', lastTransitionTime: new Date() };
-      await kube().batch.patchNamespacedJobStatus(
-        {
-          name: job.metadata?.name ?? '',
-          namespace,
-          // A finished Job needs a startTime; the job controller may not have set one yet in a podless namespace.
-          body: {
-            status: {
-              startTime: job.status?.startTime ?? condition.lastTransitionTime,
-              conditions: [{ type: 'FailureTarget', ...condition }, { type: 'Failed', ...condition }],
+      // A finished Job needs a startTime, which is immutable once the job controller set it: read the Job afresh
+      // and send the one it has (or one, when the controller has not started it yet); retry if the two raced.
+      for (let attempt = 1; ; attempt++) {
+        const job = await jobOf('failing', namespace);
+        try {
+          await kube().batch.patchNamespacedJobStatus(
+            {
+              name: job.metadata?.name ?? '',
+              namespace,
+              body: {
+                status: {
+                  startTime: job.status?.startTime ?? condition.lastTransitionTime,
+                  conditions: [{ type: 'FailureTarget', ...condition }, { type: 'Failed', ...condition }],
+                },
+              },
             },
-          },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          );
+          break;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+        }
+      }
       expect(await measurement.running).toMatchObject({ phase: 'failed', value: 1, message: 'Job failed: set by the test' });
     } finally {
       await deleteTestNamespace(ctx.clients.core, namespace);
