@@ -82,7 +82,7 @@ describe('cutover release --wait and its exit codes', () => {
     expect(failed.stdout).toMatch(/failed: smoke checks failed/);
   });
 
-  it('exits 5 when approval does not come within --timeout; approve (typed name), --until paused, abort (exit 4)', async () => {
+  it('exits 5 when approval does not come within --timeout; approve (typed name), --until paused, abort and reject (exit 4)', async () => {
     await register('cli-gate');
     const waiting = await release('cli-gate', '1.0.0', '--wait', '--timeout', '3s', '--options', options({ requireApproval: true }));
     expect(waiting.code, waiting.stdout).toBe(5);
@@ -105,6 +105,23 @@ describe('cutover release --wait and its exit codes', () => {
     const aborted = await cli('status', 'cli-gate', '--env', 'staging', '--watch', '--output', 'json');
     expect(aborted.code).toBe(4);
     expect(jsonLines(aborted.stdout).at(-1)).toMatchObject({ outcome: 'aborted', exit_code: 4, deployment: { reason: expect.stringMatching(/^aborted by cli-release-.*-operator: not today$/) as unknown } });
+
+    // A rejection ends the release before the switch, like an abort (exit 4), and names who rejected it.
+    expect((await release('cli-gate', '3.0.0', '--until', 'paused', '--options', options({ requireApproval: true }))).code).toBe(0);
+    expect((await cli('reject', 'cli-gate', '--env', 'staging')).code).toBe(2);
+    const rejected = await cli('reject', 'cli-gate', '--env', 'staging', '--confirm', 'cli-gate', '--comment', 'numbers look off');
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(rejected.stdout).toMatch(/^rejected cli-gate 3\.0\.0 in staging \(/);
+    const ended = await cli('status', 'cli-gate', '--env', 'staging', '--watch', '--output', 'json');
+    expect(ended.code, ended.stdout).toBe(4);
+    expect(jsonLines(ended.stdout).at(-1)).toMatchObject({ outcome: 'aborted', exit_code: 4, deployment: { version: '3.0.0', status: 'aborted', reason: expect.stringMatching(/^rejected by ada/) as unknown } });
+    // Traffic stayed on what 1.0.0 switched to.
+    const history = jsonLines((await cli('history', 'cli-gate', '--env', 'staging', '--output', 'json')).stdout)[0]!.items as { version: string; status: string }[];
+    expect(history.map((item) => [item.version, item.status])).toEqual([
+      ['3.0.0', 'aborted'],
+      ['2.0.0', 'aborted'],
+      ['1.0.0', 'succeeded'],
+    ]);
   });
 
   it('promotes at --until switched, then switches, rolls back and splits traffic outside a release', async () => {
