@@ -2329,6 +2329,160 @@ export interface paths {
         };
         trace?: never;
     };
+    "/workspaces/{id}/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A workspace's quotas and what it uses of each (any member) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Quotas and usage */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkspaceQuotas"];
+                    };
+                };
+                /** @description Missing or unknown token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this workspace */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request failed validation */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Set a workspace's quotas (platform admins); a key left out follows the platform default */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        api_calls_per_hour?: number;
+                        api_calls_per_day?: number;
+                        storage_gb?: number;
+                        concurrent_users?: number;
+                        services?: number;
+                        concurrent_releases?: number;
+                        ops_jobs?: number;
+                        feature_flags?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description The quotas now in force */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkspaceQuotas"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or unknown token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this workspace */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request failed validation */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;
@@ -5573,6 +5727,33 @@ export interface components {
             role: "viewer" | "operator" | "admin" | "owner";
             environment_roles: {
                 [key: string]: "viewer" | "operator" | "admin" | "owner";
+            };
+        };
+        WorkspaceQuotas: {
+            /** Format: uuid */
+            workspace_id: string;
+            quotas: {
+                api_calls_per_hour: number;
+                api_calls_per_day: number;
+                storage_gb: number;
+                concurrent_users: number;
+                services: number;
+                concurrent_releases: number;
+                ops_jobs: number;
+                feature_flags: number;
+            };
+            overrides: {
+                api_calls_per_hour?: number;
+                api_calls_per_day?: number;
+                storage_gb?: number;
+                concurrent_users?: number;
+                services?: number;
+                concurrent_releases?: number;
+                ops_jobs?: number;
+                feature_flags?: number;
+            };
+            usage: {
+                [key: string]: number;
             };
         };
         ApiToken: {

@@ -26,6 +26,8 @@ export interface ApiDeps {
   auth?: AuthSettings;
   /** How long a deleted workspace stays restorable before its purge; 30 days otherwise (tests pass seconds). */
   workspaceRetentionMs?: number;
+  /** Quota enforcement (API-call windows, counts on create); on unless false (bench:api measures without it). */
+  quotas?: boolean;
 }
 
 /** How the caller authenticated: a workspace's service token (CI), a user's personal token, or a browser session. */

@@ -7,6 +7,7 @@ import { blueGreenOptionsSchema } from '../releases/strategies.ts';
 import { ApiError } from './errors.ts';
 import { auditMutations } from './middleware/audit.ts';
 import { authenticate } from './middleware/auth.ts';
+import { enforceApiQuota } from './middleware/quota.ts';
 import { requestLogger } from './middleware/request-logger.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps) {
   // Ahead of authentication too: whoever signs in has no session yet.
   v1.route('/auth', signInRoutes(deps));
   v1.use('*', authenticate(deps.db, { settings: deps.auth }));
+  if (deps.quotas !== false) v1.use('*', enforceApiQuota(deps.db));
   v1.route('/auth', sessionRoutes(deps));
   v1.route('/admin/users', userRoutes(deps));
   v1.route('/admin', adminRoutes(deps));

@@ -72,29 +72,35 @@ export async function countApiCall(db: Executor, workspaceId: string, now = new 
   );
   if (!row) throw new Error(`workspace ${workspaceId} not found while counting its API calls`);
   const hourCount = toNumber(row.hour_count);
+  const dayCount = toNumber(row.day_count);
   if (hourCount === 1) await forgetOldWindows(db, [hourKey, dayKey], now);
+  const hourLimit = Number(row.hour_limit);
+  const dayLimit = Number(row.day_limit);
+  const hourBefore = toNumber(row.hour_before) ?? 0;
+  const dayBefore = toNumber(row.day_before) ?? 0;
+  // A window that counted the call admitted it. One that did not was either at its limit when its row was locked
+  // (refused) or never tried because the other window refused first. Only the first snapshot (`before`) decides
+  // which: the hour is skipped when the day was already full, the day when the hour refused. (Trusting the
+  // snapshot for a window that was tried would admit a call another replica's commit had just pushed past the
+  // limit: two API processes at once then admitted one call too many.)
+  const dayFullBefore = dayBefore >= dayLimit;
+  const hourAdmitted = hourCount !== null || (dayFullBefore && hourBefore < hourLimit);
+  const dayAdmitted = dayCount !== null || (hourCount === null && !dayFullBefore);
   const [hourWindow, dayWindow] = apiWindows;
-  const state = (
-    window: typeof hourWindow | typeof dayWindow,
-    limit: number,
-    counted: number | null,
-    before: number | null,
-    warned: number | null,
-    resetAt: Date,
-  ): WindowState => ({
+  // A refused window is at its limit, whatever the older snapshot said.
+  const state = (window: typeof hourWindow | typeof dayWindow, limit: number, counted: number | null, before: number, admitted: boolean, warned: unknown, resetAt: Date): WindowState => ({
     name: window.name,
     quota: window.quota,
     seconds: window.seconds,
     limit,
-    used: counted ?? before ?? 0,
-    // A window that did not count the call still had room when another window refused it.
-    admitted: counted !== null || (before ?? 0) < limit,
-    warnedPercent: warned ?? 0,
+    used: counted ?? (admitted ? before : Math.max(before, limit)),
+    admitted,
+    warnedPercent: toNumber(warned) ?? 0,
     resetAt,
   });
   return [
-    state(hourWindow, Number(row.hour_limit), hourCount, toNumber(row.hour_before), toNumber(row.hour_warned), hour.end),
-    state(dayWindow, Number(row.day_limit), toNumber(row.day_count), toNumber(row.day_before), toNumber(row.day_warned), day.end),
+    state(hourWindow, hourLimit, hourCount, hourBefore, hourAdmitted, row.hour_warned, hour.end),
+    state(dayWindow, dayLimit, dayCount, dayBefore, dayAdmitted, row.day_warned, day.end),
   ];
 }
 

@@ -62,17 +62,22 @@ export function quotasFromBody(body: WorkspaceQuotasBody): WorkspaceQuotas {
   return Object.fromEntries(Object.entries(stored).filter(([, value]) => value !== undefined));
 }
 
+/** The stored camelCase quotas to the API's snake_case, keeping only the keys set. */
+export function quotasToBody(stored: WorkspaceQuotas): WorkspaceQuotasBody {
+  const body: WorkspaceQuotasBody = {
+    api_calls_per_hour: stored.apiCallsPerHour,
+    api_calls_per_day: stored.apiCallsPerDay,
+    storage_gb: stored.storageGb,
+    concurrent_users: stored.concurrentUsers,
+    services: stored.services,
+    concurrent_releases: stored.concurrentReleases,
+    ops_jobs: stored.opsJobs,
+    feature_flags: stored.featureFlags,
+  };
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}
+
 /** The quotas in force: the workspace's own over the defaults, in the API's snake_case. */
 export function effectiveQuotas(stored: WorkspaceQuotas): Required<WorkspaceQuotasBody> {
-  const q = { ...defaultQuotas, ...stored };
-  return {
-    api_calls_per_hour: q.apiCallsPerHour,
-    api_calls_per_day: q.apiCallsPerDay,
-    storage_gb: q.storageGb,
-    concurrent_users: q.concurrentUsers,
-    services: q.services,
-    concurrent_releases: q.concurrentReleases,
-    ops_jobs: q.opsJobs,
-    feature_flags: q.featureFlags,
-  };
+  return quotasToBody({ ...defaultQuotas, ...stored }) as Required<WorkspaceQuotasBody>;
 }

@@ -165,6 +165,9 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
     request: async (fx) => ({ params: { id: fx.workspace.id, userId: await fx.freshMember() } }),
     ok: [204],
   },
+  'GET /api/v1/workspaces/{id}/quotas': { role: 'viewer', request: (fx) => ({ params: { id: fx.workspace.id } }), ok: [200] },
+  // An empty body puts every quota back on the platform default.
+  'PUT /api/v1/workspaces/{id}/quotas': { role: 'platform-admin', request: (fx) => ({ params: { id: fx.workspace.id }, body: {} }), ok: [200] },
 
   // A person's own tokens: made and managed by a signed-in session only.
   'GET /api/v1/tokens/personal': { role: 'viewer', ok: [200], sessionOnly: true },

@@ -5,6 +5,8 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import { addressBlockedUntil, clearAccountFailures, countAccountFailure, countAddressFailure } from '../../auth/login-limits.ts';
 import { hashPassword, minPasswordLength, verifyPassword } from '../../auth/passwords.ts';
 import { csrfCookie, defaultAuthSettings, sessionCookie, type AuthSettings } from '../../auth/settings.ts';
+import { checkSignInSeat } from '../../quotas/enforce.ts';
+import { quotaExceeded } from '../middleware/quota.ts';
 import { createSession, findSessionById, markSteppedUp, revokeSession, revokeUserSessions } from '../../db/repositories/sessions.ts';
 import { findUserByEmail, findUserById, listMemberships, setUserPassword, type User } from '../../db/repositories/users.ts';
 import { roles } from '../../db/schema/index.ts';
@@ -184,6 +186,10 @@ export function signInRoutes(deps: ApiDeps) {
     const { email, password } = c.req.valid('json');
     c.set('audit', { action: 'auth.login', target: email });
     const user = await checkPassword(deps, settings, c, await findUserByEmail(deps.db, email), password);
+    if (deps.quotas !== false) {
+      const refusal = await checkSignInSeat(deps.db, user, await listMemberships(deps.db, user.id), { idleMs: settings.sessions.idleMs });
+      if (refusal) throw quotaExceeded(refusal);
+    }
     const { session, token, csrfToken } = await createSession(deps.db, {
       userId: user.id,
       lifetimes: settings.sessions,

@@ -9,6 +9,7 @@ import { blueGreenOptionsSchema, blueGreenRelease, dryRunRelease } from '../../r
 import { serviceDefinitionSchema } from '../../services/definition.ts';
 import { assertReleaseAllowed } from '../boundary.ts';
 import type { ApiDeps, Caller } from '../context.ts';
+import { assertQuotaRoom } from '../middleware/quota.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
@@ -159,6 +160,7 @@ export async function startRequestedRelease(
   } else {
     workflow = dryRunRelease(request);
   }
+  await assertQuotaRoom(deps, caller, 'concurrentReleases', 'storageGb');
   const result = await startRelease(deps, request, workflow);
   if (!result.started) {
     throw ApiError.conflict(`a release of ${input.service} in ${input.environment} is already running`, { deploymentId: result.runningDeploymentId });

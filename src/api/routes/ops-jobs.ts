@@ -5,6 +5,7 @@ import { createJob, deleteJob, InvalidScheduleError, updateJob } from '../../ops
 import { createScheduleStateRefresher } from '../../ops/schedule-state.ts';
 import { assertWorkloadAllowed } from '../boundary.ts';
 import type { ApiDeps } from '../context.ts';
+import { assertQuotaRoom } from '../middleware/quota.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
@@ -107,6 +108,7 @@ function jobRoutes(deps: ApiDeps) {
       c.set('audit', { action: 'ops_job.create', target: `ops-job-name/${input.name}` });
       assertEnvironmentRole(caller, input.environment, 'operator');
       await assertWorkloadAllowed(deps, caller, input.environment, input.workload);
+      await assertQuotaRoom(deps, caller, 'opsJobs', 'storageGb');
       let job: OpsJob | undefined;
       try {
         job = await createJob(opsDeps(deps), {

@@ -5,6 +5,7 @@ import { keepMaskedSecrets, maskDefinition } from '../../services/mask.ts';
 import { watchService } from '../../targets/registry.ts';
 import { assertDefinitionAllowed } from '../boundary.ts';
 import type { ApiDeps } from '../context.ts';
+import { assertQuotaRoom } from '../middleware/quota.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
@@ -130,6 +131,9 @@ export function serviceRoutes(deps: ApiDeps) {
       assertEnvironmentRole(callerOf(c), environment, 'operator');
       const definition = withKeptSecrets(sent, undefined);
       await assertDefinitionAllowed(deps, callerOf(c), environment, definition);
+      // A service is its name: registering it in one more environment takes no more of the services quota.
+      const known = (await listServices(deps.db, callerOf(c).workspaceId, { name })).length > 0;
+      await assertQuotaRoom(deps, callerOf(c), ...(known ? [] : (['services'] as const)), 'storageGb');
       const row = await insertService(deps.db, { workspaceId: callerOf(c).workspaceId, name, environment, definition });
       if (!row) throw ApiError.conflict(`service ${name} already exists in ${environment}`);
       watchService(deps.targets, definition);

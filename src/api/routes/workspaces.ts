@@ -19,6 +19,7 @@ import { workspaceBodies, workspaceBody, workspaceSchema } from '../serializers/
 import { requireWorkspaceRole, workspaceAccessOf, workspaceRoleOf } from '../workspace-access.ts';
 import { workspaceLifecycleRoutes } from './workspace-lifecycle.ts';
 import { workspaceMemberRoutes } from './workspace-members.ts';
+import { workspaceQuotaRoutes } from './workspace-quotas.ts';
 
 /** Unique among all workspaces whatever the case; letters of either case, digits and "-". */
 export const workspaceNameSchema = z
@@ -160,5 +161,6 @@ export function workspaceRoutes(deps: ApiDeps) {
       return c.json(await workspaceBody(deps.db, row), 200);
     })
     .route('/', workspaceLifecycleRoutes(deps))
-    .route('/', workspaceMemberRoutes(deps));
+    .route('/', workspaceMemberRoutes(deps))
+    .route('/', workspaceQuotaRoutes(deps));
 }

@@ -69,7 +69,11 @@ export async function countMembers(db: Executor, workspaceIds: string[]): Promis
   return new Map(rows.map((row) => [row.workspaceId, Number(row.count)]));
 }
 
-export async function updateWorkspace(db: Executor, id: string, changes: { name?: string; description?: string }): Promise<Workspace | undefined> {
+export async function updateWorkspace(
+  db: Executor,
+  id: string,
+  changes: { name?: string; description?: string; quotas?: WorkspaceQuotas },
+): Promise<Workspace | undefined> {
   const [row] = await db
     .update(workspaces)
     .set({ ...changes, updatedAt: new Date() })
