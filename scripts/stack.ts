@@ -112,6 +112,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       temporalUiUrl: config.temporalUiUrl,
       platformPorts: platformPorts(config),
       auth: authSettingsFromConfig(config),
+      payloadKeys,
     });
     const server: RunningServer = await serveApp(app, { port: config.PORT, hostname: config.HOST });
     cleanups.push(() => server.close());

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import type { Role } from '../db/schema/index.ts';
 import type { AuthSettings } from '../auth/settings.ts';
 import type { Logger } from '../logger.ts';
+import type { PayloadKey } from '../temporal/codec.ts';
 import type { TargetDeps } from '../targets/registry.ts';
 import type { WorkspaceAccess } from './workspace-access.ts';
 
@@ -28,6 +29,8 @@ export interface ApiDeps {
   workspaceRetentionMs?: number;
   /** Quota enforcement (API-call windows, counts on create); on unless false (bench:api measures without it). */
   quotas?: boolean;
+  /** The platform's payload keys, oldest first: they seal TOTP secrets at rest. Without them TOTP answers 503. */
+  payloadKeys?: readonly PayloadKey[];
 }
 
 /** How the caller authenticated: a workspace's service token (CI), a user's personal token, or a browser session. */

@@ -12,6 +12,7 @@ import { requestLogger } from './middleware/request-logger.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { sessionRoutes, signInRoutes } from './routes/auth.ts';
+import { totpRoutes } from './routes/auth-totp.ts';
 import { bindingRoutes } from './routes/bindings.ts';
 import { codecRoutes } from './routes/codec.ts';
 import { deploymentControlRoutes } from './routes/deployment-controls.ts';
@@ -61,6 +62,7 @@ export function createApp(deps: ApiDeps) {
   v1.use('*', authenticate(deps.db, { settings: deps.auth }));
   if (deps.quotas !== false) v1.use('*', enforceApiQuota(deps.db));
   v1.route('/auth', sessionRoutes(deps));
+  v1.route('/auth', totpRoutes(deps));
   v1.route('/admin/users', userRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
   v1.route('/bindings', bindingRoutes(deps));

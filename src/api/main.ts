@@ -22,7 +22,8 @@ if (config.CUTOVER_ADMIN_PASSWORD) {
   const { created } = await bootstrapAdminUser(database.db, workspace, { email: config.CUTOVER_ADMIN_EMAIL, password: config.CUTOVER_ADMIN_PASSWORD });
   if (created) logger.info({ email: config.CUTOVER_ADMIN_EMAIL }, 'first platform admin created');
 }
-const temporal = await connectTemporalClient(config, resolvePayloadKeys(config, logger));
+const payloadKeys = resolvePayloadKeys(config, logger);
+const temporal = await connectTemporalClient(config, payloadKeys);
 const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
 const app = createApp({
   targets,
@@ -33,6 +34,7 @@ const app = createApp({
   temporalUiUrl: config.temporalUiUrl,
   platformPorts: platformPorts(config),
   auth: authSettingsFromConfig(config),
+  payloadKeys,
 });
 const server = await serveApp(app, { port: config.PORT, hostname: config.HOST });
 logger.info({ port: server.port, host: config.HOST }, 'api listening');

@@ -72,6 +72,10 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
     ok: [204],
     sessionOnly: true,
   },
+  // TOTP of the signed-in person (tests/integration/totp.test.ts signs in and steps up).
+  'POST /api/v1/auth/totp': { role: 'viewer', ok: [201], stepUp: true },
+  'POST /api/v1/auth/totp/confirm': { role: 'viewer', request: () => ({ body: { code: '000000' } }), ok: [200], sessionOnly: true },
+  'DELETE /api/v1/auth/totp': { role: 'viewer', ok: [204], stepUp: true },
   // Platform admins: targets and bindings of every workspace.
   'GET /api/v1/admin/targets': { role: 'platform-admin', ok: [200] },
   'POST /api/v1/admin/targets': {

@@ -109,7 +109,7 @@ export async function startHarness(
     running = worker.run();
   }
   const targets = createTargetDeps({ kube: options.kube, localTarget: options.localTarget, startSupervisor: false, watchKubernetes: true });
-  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets, auth: options.auth });
+  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets, auth: options.auth, payloadKeys: testPayloadKeys });
   return {
     db: database.db,
     temporal,

@@ -13,13 +13,14 @@ import { roles } from '../../db/schema/index.ts';
 import type { ApiDeps, AppEnv } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf } from '../middleware/auth.ts';
+import { checkTotpCode, totpCodeSchema } from './auth-totp.ts';
 import { createRouter } from '../router.ts';
 
 const security = [{ bearer: [] }];
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 
 const userSchema = z
-  .object({ id: z.uuid(), email: z.string(), display_name: z.string(), platform_admin: z.boolean() })
+  .object({ id: z.uuid(), email: z.string(), display_name: z.string(), platform_admin: z.boolean(), totp_enabled: z.boolean() })
   .openapi('SignedInUser');
 const membershipSchema = z.object({ id: z.uuid(), name: z.string(), role: z.enum(roles) });
 
@@ -87,9 +88,19 @@ const logoutEverywhereRoute = createRoute({
 const stepUpRoute = createRoute({
   method: 'post',
   path: '/step-up',
-  summary: 'Confirm the password again, so step-up actions (deleting a workspace, revealing a secret) are allowed for a while',
+  summary: 'Confirm the password or a TOTP code again, so step-up actions (deleting a workspace, revealing a secret) are allowed for a while',
   security,
-  request: { body: { required: true, ...json(z.object({ password: z.string().min(1).max(1024) }).strict()) } },
+  request: {
+    body: {
+      required: true,
+      ...json(
+        z
+          .object({ password: z.string().min(1).max(1024).optional(), code: totpCodeSchema.optional() })
+          .strict()
+          .refine((body) => (body.password === undefined) !== (body.code === undefined), 'send either password or code (a TOTP code)'),
+      ),
+    },
+  },
   responses: {
     200: { description: 'Stepped up', ...json(z.object({ step_up_until: z.string() })) },
     ...errorResponses(400, 401, 403, 422, 429),
@@ -111,7 +122,7 @@ const passwordRoute = createRoute({
 });
 
 function userBody(user: User) {
-  return { id: user.id, email: user.email, display_name: user.displayName, platform_admin: user.platformAdmin };
+  return { id: user.id, email: user.email, display_name: user.displayName, platform_admin: user.platformAdmin, totp_enabled: user.totpEnabledAt !== null };
 }
 
 const inProcess = 'in-process';
@@ -262,8 +273,11 @@ export function sessionRoutes(deps: ApiDeps) {
     })
     .openapi(stepUpRoute, async (c) => {
       const { sessionId, userId } = sessionOf(c);
-      c.set('audit', { action: 'auth.step_up', target: callerOf(c).actor });
-      await checkPassword(deps, settings, c, await findUserById(deps.db, userId), c.req.valid('json').password);
+      const body = c.req.valid('json');
+      c.set('audit', { action: 'auth.step_up', target: callerOf(c).actor, details: { with: body.code === undefined ? 'password' : 'totp' } });
+      const user = await findUserById(deps.db, userId);
+      if (body.code !== undefined) await checkTotpCode(deps, settings, c, user!, body.code);
+      else await checkPassword(deps, settings, c, user, body.password!);
       const now = new Date();
       await markSteppedUp(deps.db, sessionId, now);
       return c.json({ step_up_until: new Date(now.getTime() + settings.stepUpMs).toISOString() }, 200);

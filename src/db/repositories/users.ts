@@ -1,6 +1,6 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
-import { users, workspaceMembers, workspaces, type Role } from '../schema/index.ts';
+import { rateWindows, users, workspaceMembers, workspaces, type Role } from '../schema/index.ts';
 
 export type User = typeof users.$inferSelect;
 export type Membership = typeof workspaceMembers.$inferSelect;
@@ -22,6 +22,36 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
 /** A new password hash; clears failed attempts and any lock. */
 export async function setUserPassword(db: Executor, userId: string, passwordHash: string): Promise<void> {
   await db.update(users).set({ passwordHash, failedLogins: 0, lockedUntil: null }).where(eq(users.id, userId));
+}
+
+/** Starts a TOTP enrolment (a sealed secret, not yet enabled), or removes TOTP with `null`. */
+export async function setTotpSecret(db: Executor, userId: string, sealed: string | null): Promise<void> {
+  await db.update(users).set({ totpSecret: sealed, totpEnabledAt: null, updatedAt: new Date() }).where(eq(users.id, userId));
+}
+
+/** Turns on the pending TOTP secret; false when there is none pending. */
+export async function enableTotp(db: Executor, userId: string, at = new Date()): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ totpEnabledAt: at, updatedAt: at })
+    .where(and(eq(users.id, userId), isNotNull(users.totpSecret), isNull(users.totpEnabledAt)))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
+/**
+ * Marks a TOTP time step used by a user; false when it was used already (a replayed code), whichever replica saw
+ * it first. Kept in rate_windows, where steps older than ten minutes are dropped on the way.
+ */
+export async function claimTotpStep(db: Executor, userId: string, step: number, stepSeconds = 30): Promise<boolean> {
+  const key = `totp-step:${userId}`;
+  await db.delete(rateWindows).where(and(eq(rateWindows.key, key), lt(rateWindows.windowStart, new Date(Date.now() - 10 * 60_000))));
+  const rows = await db
+    .insert(rateWindows)
+    .values({ key, windowStart: new Date(step * stepSeconds * 1000), count: 1 })
+    .onConflictDoNothing()
+    .returning({ key: rateWindows.key });
+  return rows.length > 0;
 }
 
 export async function findUserById(db: Executor, id: string): Promise<User | undefined> {

@@ -46,7 +46,8 @@ export const users = pgTable(
     displayName: text().notNull(),
     // argon2id PHC string; null for a user who has not set a password yet.
     passwordHash: text(),
-    // TOTP secret, encrypted with the platform's payload key; set once the user confirmed a code.
+    // TOTP secret, sealed with the platform's payload keys (src/auth/totp.ts); pending until totpEnabledAt is set
+    // (the user confirmed a code from their authenticator).
     totpSecret: text(),
     totpEnabledAt: timestamp({ withTimezone: true }),
     // Above every workspace role: registers targets, binds them, creates and deletes workspaces.
