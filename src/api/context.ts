@@ -29,6 +29,11 @@ export interface ApiDeps {
   workspaceRetentionMs?: number;
   /** Quota enforcement (API-call windows, counts on create); on unless false (bench:api measures without it). */
   quotas?: boolean;
+  /**
+   * Row-level security as a backstop: authenticated reads of a workspace run as cutover_app in a transaction
+   * scoped to it (src/api/middleware/db-scope.ts); on unless false (bench:api measures without it).
+   */
+  rowLevelSecurity?: boolean;
   /** The platform's payload keys, oldest first: they seal TOTP secrets at rest. Without them TOTP answers 503. */
   payloadKeys?: readonly PayloadKey[];
 }

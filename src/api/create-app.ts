@@ -7,6 +7,8 @@ import { blueGreenOptionsSchema } from '../releases/strategies.ts';
 import { ApiError } from './errors.ts';
 import { auditMutations } from './middleware/audit.ts';
 import { authenticate } from './middleware/auth.ts';
+import { scopedDatabase } from '../db/scope.ts';
+import { scopeReads } from './middleware/db-scope.ts';
 import { enforceApiQuota } from './middleware/quota.ts';
 import { requestLogger } from './middleware/request-logger.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -32,7 +34,11 @@ import { workspaceRoutes } from './routes/workspaces.ts';
 /** Larger bodies are refused before they are read in full. */
 const maxBodyBytes = 1024 * 1024;
 
-export function createApp(deps: ApiDeps) {
+export function createApp(given: ApiDeps) {
+  // With row-level security, routes get a database that follows the request's workspace scope (scopeReads);
+  // the middleware that runs before the scope (authentication, quotas, audit) keeps the plain handle.
+  const rowLevelSecurity = given.rowLevelSecurity !== false;
+  const deps: ApiDeps = rowLevelSecurity ? { ...given, db: scopedDatabase(given.db) } : given;
   const app = createRouter();
   app.use('*', requestId());
   app.use('*', requestLogger(deps.logger));
@@ -61,6 +67,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/auth', signInRoutes(deps));
   v1.use('*', authenticate(deps.db, { settings: deps.auth }));
   if (deps.quotas !== false) v1.use('*', enforceApiQuota(deps.db));
+  if (rowLevelSecurity) v1.use('*', scopeReads(given.db));
   v1.route('/auth', sessionRoutes(deps));
   v1.route('/auth', totpRoutes(deps));
   v1.route('/admin/users', userRoutes(deps));
