@@ -56,6 +56,8 @@ try {
   const api = createDemoApi(stack.apiUrl, stack.createdAdminToken ?? '', say);
   say(`  API ${stack.apiUrl}   Web UI ${stack.temporalUiUrl}   service http://127.0.0.1:${publicPort}`);
   await signInAdmin(stack);
+  const dashboard = await fetch(`${stack.apiUrl}/admin/`);
+  say(`  Dashboard ${stack.apiUrl}/admin/ (${dashboard.status === 200 ? 'serving' : `answers ${dashboard.status}`}): sign in there to watch the releases below`);
   await api.registerService({
     name: 'shop',
     environment: 'demo',
@@ -120,8 +122,8 @@ try {
   exitCode = asExpected && dropped === 0 ? 0 : 1;
 
   if (keepRunning) {
-    say(`\nStill running so you can look around: Web UI ${stack.temporalUiUrl}, service http://127.0.0.1:${publicPort}.`);
-    say(`Sign in: POST ${stack.apiUrl}/api/v1/auth/login as ${stack.signIn.email}, password ${stack.signIn.password ?? `in ${stack.signIn.passwordFile ?? 'CUTOVER_ADMIN_PASSWORD'}`}.`);
+    say(`\nStill running so you can look around: dashboard ${stack.apiUrl}/admin/, Web UI ${stack.temporalUiUrl}, service http://127.0.0.1:${publicPort}.`);
+    say(`Sign in at ${stack.apiUrl}/admin/ (or POST ${stack.apiUrl}/api/v1/auth/login) as ${stack.signIn.email}, password ${stack.signIn.password ?? `in ${stack.signIn.passwordFile ?? 'CUTOVER_ADMIN_PASSWORD'}`}.`);
     say(`API ${stack.apiUrl}/api/v1 with the admin token ${stack.createdAdminToken ?? '(set by CUTOVER_ADMIN_TOKEN)'}. Ctrl-C stops everything.`);
     if (stack.codecUrl) say(`Payloads are encrypted: to read them in the Web UI, paste that token at ${stack.codecUrl}/session and follow the page.`);
     await new Promise<void>((resolve) => {

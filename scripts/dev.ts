@@ -10,6 +10,7 @@ const stack = await startStack(config, logger);
 const lines = [
   '',
   '  Cutover is running',
+  `  Dashboard      ${stack.apiUrl}/admin/`,
   `  API            ${stack.apiUrl}/api/v1   (OpenAPI: ${stack.apiUrl}/api/v1/openapi.json)`,
   `  Temporal UI    ${stack.temporalUiUrl}`,
   ...(stack.codecUrl ? [`  Decode in UI   ${stack.codecUrl}/session   (payloads are encrypted: paste a token there, see README)`] : []),
@@ -18,7 +19,7 @@ const lines = [
 if (stack.createdAdminToken) {
   lines.push(`  Admin token    ${stack.createdAdminToken}`, '                 (shown once: keep it; it is stored hashed)');
 }
-lines.push(`  Sign in        POST ${stack.apiUrl}/api/v1/auth/login as ${stack.signIn.email}`);
+lines.push(`  Sign in        at ${stack.apiUrl}/admin/ (or POST /api/v1/auth/login) as ${stack.signIn.email}`);
 if (stack.signIn.password) lines.push(`  Password       ${stack.signIn.password}   (shown once; also in ${stack.signIn.passwordFile}, mode 0600)`);
 else if (stack.signIn.passwordFile) lines.push(`  Password       in ${stack.signIn.passwordFile}`);
 lines.push('  Ctrl-C stops everything.', '');

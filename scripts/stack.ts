@@ -9,6 +9,7 @@ import type { Config } from '../src/config.ts';
 import { databaseOptionsFromConfig, openDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import type { Logger } from '../src/logger.ts';
 import { connectTemporalClient, connectTemporalWorker } from '../src/temporal/connection.ts';
+import { ensureDashboardBuilt } from './web-build.ts';
 import { resolvePayloadKeys } from '../src/temporal/payload-keys.ts';
 import { installTemporalRuntime } from '../src/temporal/runtime.ts';
 import { createWorker } from '../src/temporal/worker.ts';
@@ -44,6 +45,8 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     cleanups.length = 0;
   };
   try {
+    // The dashboard the API serves at /admin: built here when missing or older than its sources.
+    ensureDashboardBuilt();
     // One set of keys for the worker and the API's client: what one writes, the other reads.
     const payloadKeys = resolvePayloadKeys(config, logger);
     const codecUrl = config.TEMPORAL_ADDRESS ? undefined : codecEndpoint(config);

@@ -34,6 +34,8 @@ export interface ApiDeps {
    * scoped to it (src/api/middleware/db-scope.ts); on unless false (bench:api measures without it).
    */
   rowLevelSecurity?: boolean;
+  /** The built dashboard served at /admin; web/dist of this package otherwise. */
+  dashboardDir?: string;
   /** The platform's payload keys, oldest first: they seal TOTP secrets at rest. Without them TOTP answers 503. */
   payloadKeys?: readonly PayloadKey[];
 }

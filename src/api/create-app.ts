@@ -21,6 +21,7 @@ import { deploymentControlRoutes } from './routes/deployment-controls.ts';
 import { deploymentRetryRoutes } from './routes/deployment-retry.ts';
 import { deploymentEventRoutes } from './routes/deployment-events.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsJobRoutes } from './routes/ops-jobs.ts';
 import { createRouter } from './router.ts';
@@ -44,6 +45,7 @@ export function createApp(given: ApiDeps) {
   app.use('*', requestLogger(deps.logger));
 
   app.route('/', healthRoutes(deps));
+  app.route('/', dashboardRoutes(deps.dashboardDir));
 
   const v1 = createRouter();
   v1.use('*', auditMutations(deps.db));

@@ -20,6 +20,7 @@ describe('npm run demo', () => {
     expect(output).toContain('Unanswered requests during the switches and the rollback: 0');
     // The demo signs the first platform admin in through the API and says how to do it again.
     expect(output).toMatch(/Signed in as admin@cutover\.local \(platform admin, owner of default\)/);
+    expect(output).toMatch(/Dashboard http:\/\/[^/ ]+\/admin\/ \(serving\)/);
     expect(code, output).toBe(0);
   }, 240_000);
 });

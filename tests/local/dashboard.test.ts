@@ -1,0 +1,130 @@
+// needs: Postgres, Temporal dev server, the local target (real processes), Chromium (/usr/bin/chromium)
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDashboardBuilt } from '../../scripts/web-build.ts';
+import { launchChromium } from '../support/browser.ts';
+import { serveForCli } from '../support/cli.ts';
+import { postRelease } from '../support/deployment-waits.ts';
+import { localTimings, useLocalReleaseFixture } from '../support/local-release.ts';
+import { sampleRelease } from '../support/local-supervisor.ts';
+import { createTestUser } from '../support/people.ts';
+import { eventually } from '../support/wait.ts';
+
+// The dashboard in real Chromium against the real stack: API (serving the built dashboard at /admin), worker,
+// Temporal, Postgres and a service on the local target.
+const fixture = useLocalReleaseFixture('dashboard');
+const { ctx } = fixture;
+let server: Awaited<ReturnType<typeof serveForCli>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureDashboardBuilt({ quiet: true });
+  server = await serveForCli(ctx.harness.app);
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto(`${server.url}/admin/`);
+  await page.waitForURL(/\/admin\/login/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/admin\/deployments/);
+}
+
+/** Serious and critical axe findings on the page as it is now. */
+async function accessibilityProblems(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => `${violation.id}: ${violation.help}`);
+}
+
+describe('the dashboard', () => {
+  it('signs in, approves a release by typing its name and watches it live, moves traffic with the keyboard, rolls back', async () => {
+    const ports = await fixture.register('web-ui');
+    const first = await fixture.release('web-ui', '1.0.0');
+    expect((await fixture.until(first.id)).status).toBe('succeeded');
+    const second = await postRelease(ctx.harness, ctx.workspace.tokens.operator, {
+      service: 'web-ui',
+      version: '2.0.0',
+      image: sampleRelease('2.0.0'),
+      strategy: 'blue-green',
+      options: { requireApproval: true, timings: { ...localTimings, monitorDurationMs: 1_000 } },
+    });
+    await fixture.until(second.id, ['awaiting_approval']);
+
+    const owner = await createTestUser(ctx.harness.db, { workspaceId: ctx.workspace.id, role: 'owner', prefix: 'ui-owner' });
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await signIn(page, owner.email, owner.password);
+
+    // The inbox lists what waits for approval; its release page shows the steps so far.
+    await page.getByRole('link', { name: 'web-ui 2.0.0 in staging' }).click();
+    await page.waitForURL(new RegExp(`/admin/deployments/${second.id}$`));
+    await expect.poll(() => page.getByTestId('release-status').textContent()).toBe('awaiting approval');
+    expect(await page.getByRole('list', { name: 'Steps' }).textContent()).toContain('smoke-tests');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: 'docs/screenshots/release.png' });
+
+    // Approve: the button stays disabled until the typed name matches.
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Type web-ui to approve/).fill('web-u');
+    expect(await dialog.getByRole('button', { name: 'approve' }).isDisabled()).toBe(true);
+    await dialog.getByLabel(/Type web-ui to approve/).fill('web-ui');
+    await dialog.getByLabel(/Comment/).fill('looks good');
+    await dialog.getByLabel(/Type web-ui to approve/).press('Enter');
+    // The steps arrive over the event stream until the release ends.
+    await expect.poll(() => page.getByTestId('release-status').textContent(), { timeout: 60_000 }).toBe('succeeded');
+    expect(await page.getByRole('list', { name: 'Steps' }).textContent()).toMatch(/approval succeeded.*approved by/);
+
+    // The deployment controller: green serves 2.0.0 with all the traffic.
+    await page.goto(`${server.url}/admin/deployments?service=web-ui&environment=staging`);
+    await expect.poll(() => page.getByTestId('green-version').textContent()).toBe('2.0.0');
+    await expect.poll(() => page.getByTestId('green-traffic').textContent()).toBe('100%');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // The slider from the keyboard: two steps of 5% back to blue.
+    const slider = page.getByRole('slider', { name: 'Traffic to green' });
+    await slider.focus();
+    await slider.press('ArrowLeft');
+    await slider.press('ArrowLeft');
+    await expect.poll(() => page.getByTestId('green-traffic').textContent(), { timeout: 10_000 }).toBe('90%');
+    const traffic = await ctx.harness.call('GET', '/api/v1/services/web-ui/traffic?environment=staging', { token: ctx.workspace.tokens.viewer });
+    expect(((await traffic.json()) as { weights: unknown }).weights).toEqual({ blue: 10, green: 90 });
+    // The proxy splits as the slider says.
+    const versions = await eventually(async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 100; i++) seen.add((await fixture.serving(ports.port)).version ?? '?');
+      return seen.size === 2 ? seen : undefined;
+    });
+    expect([...versions].sort()).toEqual(['1.0.0', '2.0.0']);
+    await page.screenshot({ path: 'docs/screenshots/deployments.png' });
+
+    // Roll back: the dialog names the version it restores, the notice the version restored.
+    await page.getByRole('button', { name: 'Roll back' }).click();
+    expect(await page.getByRole('dialog').textContent()).toContain('Traffic goes back to blue, running 1.0.0');
+    await page.getByRole('dialog').getByLabel(/Type web-ui to roll back/).fill('web-ui');
+    await page.getByRole('dialog').getByRole('button', { name: 'roll back' }).click();
+    await expect.poll(() => page.locator('p.notice').textContent()).toBe('rolled back: traffic on blue, running 1.0.0');
+    expect((await fixture.serving(ports.port)).version).toBe('1.0.0');
+    await page.close();
+  }, 180_000);
+
+  it('shows a viewer the buttons disabled, with the reason', async () => {
+    const viewer = await createTestUser(ctx.harness.db, { workspaceId: ctx.workspace.id, role: 'viewer', prefix: 'ui-viewer' });
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, viewer.email, viewer.password);
+    await page.goto(`${server.url}/admin/deployments?service=web-ui&environment=staging`);
+    const rollback = page.getByRole('button', { name: 'Roll back' });
+    await rollback.waitFor();
+    expect(await rollback.isDisabled()).toBe(true);
+    expect(await page.getByText('needs the operator role in staging; you are viewer').first().isVisible()).toBe(true);
+    expect(await page.getByRole('slider', { name: 'Traffic to green' }).isDisabled()).toBe(true);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+});

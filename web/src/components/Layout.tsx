@@ -1,0 +1,68 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, Outlet, useNavigate } from '@tanstack/react-router';
+import { Button, Label, ListBox, ListBoxItem, Popover, Select, SelectValue } from 'react-aria-components';
+import { api, currentWorkspace, ok } from '../api.ts';
+import { useMe } from '../session.ts';
+
+/** The frame of every signed-in page: navigation, the workspace switcher, the approval inbox, sign-out. */
+export function Layout() {
+  const { data: me } = useMe();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const waiting = useQuery({
+    queryKey: ['deployments', 'awaiting_approval'],
+    queryFn: () => ok(api.GET('/deployments', { params: { query: { status: 'awaiting_approval', limit: 20 } } })),
+    refetchInterval: 5_000,
+  });
+  if (!me) return null;
+
+  async function signOut() {
+    await api.POST('/auth/logout');
+    queryClient.clear();
+    await navigate({ to: '/login', search: {} });
+  }
+
+  const inbox = waiting.data?.items ?? [];
+  return (
+    <div className="frame">
+      <header>
+        <strong className="brand">Cutover</strong>
+        <nav aria-label="Pages">
+          <Link to="/deployments" search={{}}>
+            Deployments
+          </Link>
+        </nav>
+        <Select
+          aria-label="Workspace"
+          className="workspace"
+          selectedKey={me.workspace.id}
+          onSelectionChange={(key) => {
+            currentWorkspace.set(String(key));
+            void queryClient.resetQueries();
+          }}
+        >
+          <Label className="sr-only">Workspace</Label>
+          <Button>
+            <SelectValue />
+          </Button>
+          <Popover>
+            <ListBox items={me.workspaces}>{(workspace) => <ListBoxItem id={workspace.id}>{`${workspace.name} (${workspace.role})`}</ListBoxItem>}</ListBox>
+          </Popover>
+        </Select>
+        <span className="me">{me.user?.email ?? me.actor}</span>
+        <Button onPress={() => void signOut()}>Sign out</Button>
+      </header>
+      {inbox.length > 0 && (
+        <aside className="inbox" aria-label="Waiting for approval">
+          <strong>Waiting for approval:</strong>
+          {inbox.map((deployment) => (
+            <Link key={deployment.id} to="/deployments/$id" params={{ id: deployment.id }}>
+              {deployment.service} {deployment.version} in {deployment.environment}
+            </Link>
+          ))}
+        </aside>
+      )}
+      <Outlet />
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+import type { QueryClient } from '@tanstack/react-query';
+import { createRootRouteWithContext, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import { ApiProblem } from './api.ts';
+import { Layout } from './components/Layout.tsx';
+import { DeploymentsPage } from './pages/Deployments.tsx';
+import { ReleasePage } from './pages/Release.tsx';
+import { SignInPage } from './pages/SignIn.tsx';
+import { meQuery } from './session.ts';
+
+interface RouterContext {
+  queryClient: QueryClient;
+}
+
+const root = createRootRouteWithContext<RouterContext>()();
+
+const signIn = createRoute({
+  getParentRoute: () => root,
+  path: '/login',
+  validateSearch: (search: Record<string, unknown>): { next?: string } => (typeof search.next === 'string' ? { next: search.next } : {}),
+  component: SignInPage,
+});
+
+/** Every page but sign-in needs a session: without one, sign in and come back. */
+const signedIn = createRoute({
+  getParentRoute: () => root,
+  id: 'signed-in',
+  beforeLoad: async ({ context, location }) => {
+    try {
+      await context.queryClient.ensureQueryData(meQuery);
+    } catch (error) {
+      if (error instanceof ApiProblem && error.status === 401) throw redirect({ to: '/login', search: { next: location.href } });
+      throw error;
+    }
+  },
+  component: Layout,
+});
+
+const index = createRoute({ getParentRoute: () => signedIn, path: '/', beforeLoad: () => { throw redirect({ to: '/deployments' }); } });
+
+const deployments = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/deployments',
+  validateSearch: (search: Record<string, unknown>): { service?: string; environment?: string } => ({
+    ...(typeof search.service === 'string' ? { service: search.service } : {}),
+    ...(typeof search.environment === 'string' ? { environment: search.environment } : {}),
+  }),
+  component: DeploymentsPage,
+});
+
+const release = createRoute({ getParentRoute: () => signedIn, path: '/deployments/$id', component: ReleasePage });
+
+export const router = createRouter({
+  routeTree: root.addChildren([signIn, signedIn.addChildren([index, deployments, release])]),
+  basepath: '/admin',
+  context: { queryClient: undefined! },
+  defaultPreload: 'intent',
+});
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}
+
+export { deployments as deploymentsRoute, release as releaseRoute, signIn as signInRoute };
