@@ -28,8 +28,9 @@ interface CountRow {
 /**
  * Counts one API call of a workspace in its hour and day windows, in ONE statement (one round trip): the limits
  * come from the workspace row, each window is an `insert … on conflict do update set count = count + 1` that
- * only counts while below its limit, and the day counts only if the hour did. A refused call is therefore not
- * counted (while the day is exhausted the hour may still count up to its own limit: harmless, both reset together).
+ * only counts while below its limit, and the day counts only if the hour did. A call the hour refuses is not
+ * counted; one the day refuses may have counted in the hour (the hour's row is written first, and the day may
+ * fill up between the snapshot and its row lock): harmless while the day stays full, since both reset together.
  * Shared by every API replica and kept across restarts, since the windows are rows of rate_windows.
  */
 export async function countApiCall(db: Executor, workspaceId: string, now = new Date()): Promise<WindowState[]> {

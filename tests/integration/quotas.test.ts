@@ -113,7 +113,13 @@ describe('API calls per hour', () => {
     await read();
     const [row] = await harness.db.select().from(rateWindows).where(eq(rateWindows.key, apiWindowKey('hour', workspace.id)));
     expect(row?.count).toBe(100);
-    await errorOf(await harness.call('POST', '/api/v1/ops/jobs', { token: workspace.tokens.operator, body: harmlessJob('refused') }), 429);
+    expect((await errorOf(await harness.call('POST', '/api/v1/ops/jobs', { token: workspace.tokens.operator, body: harmlessJob('refused') }), 429)).details).toMatchObject({
+      quota: 'api_calls_per_hour',
+    });
+    // A platform admin is never refused, so the quota can be raised while it is exhausted.
+    const raised = await harness.call('PUT', `/api/v1/workspaces/${workspace.id}/quotas`, { token: workspace.platformAdmin, body: { api_calls_per_hour: 200 } });
+    expect(raised.status, await raised.clone().text()).toBe(200);
+    expect((await read()).status).toBe(200);
     // Other workspaces are not affected.
     expect((await harness.call('GET', '/api/v1/services', { token: platform.tokens.viewer })).status).toBe(200);
   });

@@ -256,6 +256,9 @@ describe('createApp runs workspace reads as cutover_app', () => {
       await handle.db.execute(sql`revoke select on services from cutover_app`);
       expect((await read(build(true))).status).toBe(500);
       expect((await read(build(false))).status).toBe(200);
+      // Asking for an event stream does not leave the scope on a route that has none.
+      const asStream = await build(true).request('/api/v1/services', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+      expect(asStream.status).toBe(500);
     } finally {
       await handle.db.execute(sql`grant select on services to cutover_app`);
       await targets.close();

@@ -82,9 +82,20 @@ describe('TOTP step-up', () => {
     expect(replay).toMatchObject({ code: 'invalid_totp_code', message: expect.stringMatching(/used already/) as unknown });
     expect((await errorOf(await as(person, 'POST', '/auth/step-up', { code, password: person.password }), 422)).code).toBe('validation_failed');
 
-    expect((await as(person, 'POST', '/auth/step-up', { password: person.password })).status).toBe(200);
+    // With TOTP on, the password alone no longer steps up: it is the factor a phisher would have.
+    expect((await errorOf(await as(person, 'POST', '/auth/step-up', { password: person.password }), 403)).code).toBe('totp_required');
+    expect((await as(person, 'POST', '/auth/step-up', { code: totpCode(secret, Date.now() - 30_000) })).status).toBe(200);
     expect((await as(person, 'DELETE', '/auth/totp')).status).toBe(204);
     expect((await errorOf(await as(person, 'POST', '/auth/step-up', { code: totpCode(secret) }), 409)).code).toBe('totp_not_enabled');
+  });
+
+  it('does not count a password sign-in as a step-up once TOTP is on', async () => {
+    const { person } = await enrolled('totp-signin');
+    const login = await harness.call('POST', '/api/v1/auth/login', { body: { email: person.email, password: person.password } });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+    const me = (await (await harness.call('GET', '/api/v1/auth/me', { headers: { cookie } })).json()) as { step_up_until: string | null };
+    expect(me.step_up_until).toBeNull();
   });
 
   it('locks the account after five wrong codes, like wrong passwords', async () => {

@@ -245,6 +245,7 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
 
   'GET /api/v1/audit': { role: 'admin', ok: [200] },
 
+  'GET /api/v1/ops/jobs/schedule-preview': { role: 'viewer', request: () => ({ query: { cron: '*/15 * * * *' } }), ok: [200] },
   'GET /api/v1/ops/jobs': { role: 'viewer', ok: [200] },
   'POST /api/v1/ops/jobs': { role: 'operator', request: (fx) => ({ body: harmlessJob(fx.unique('authz-job')) }), ok: [201] },
   'GET /api/v1/ops/jobs/{id}': { role: 'viewer', request: job, ok: [200] },

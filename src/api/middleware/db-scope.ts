@@ -27,7 +27,9 @@ export function waitsOnWorker(c: Context<AppEnv>): boolean {
  * `/deployments/{id}/events` always streams; `/ops/jobs/{id}/runs/{run_id}/logs` does when asked to.
  */
 function streams(c: Context<AppEnv>): boolean {
-  return /\/events$/.test(c.req.path) || (c.req.header('accept')?.includes('text/event-stream') ?? false);
+  // By route, never by the Accept header alone: any client could send that header to leave the scope.
+  if (/\/deployments\/[^/]+\/events$/.test(c.req.path)) return true;
+  return /\/ops\/jobs\/[^/]+\/runs\/[^/]+\/logs$/.test(c.req.path) && (c.req.header('accept')?.includes('text/event-stream') ?? false);
 }
 
 /**

@@ -24,6 +24,8 @@ export function quotaExceeded(refusal: QuotaRefusal | { quota: string; limit: nu
   return new ApiError(429, 'quota_exceeded', message, details);
 }
 
+const neverRefused = /^\/api\/v1\/auth\/(?:logout|logout-everywhere)$/;
+
 /**
  * Counts every authenticated request against its workspace's API-call windows (an hour and a day, in Postgres,
  * shared by every API replica) and answers, on every request, the IETF `RateLimit-Policy` and `RateLimit`
@@ -40,7 +42,9 @@ export function enforceApiQuota(db: Database) {
     c.header('RateLimit-Policy', rateLimitPolicyHeader(states));
     c.header('RateLimit', rateLimitHeader(states, now));
     const refusing = refusingWindow(states);
-    if (refusing) {
+    // The ways out stay open at the limit: a platform admin (who raises the quota) and signing out (which frees a
+    // concurrent-user seat). Counted while there is room, never refused.
+    if (refusing && !caller.platformAdmin && !neverRefused.test(c.req.path)) {
       c.header('Retry-After', String(secondsUntil(refusing.resetAt, now)));
       throw quotaExceeded({
         quota: refusing.quota,

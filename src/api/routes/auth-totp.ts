@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { countAccountFailure } from '../../auth/login-limits.ts';
+import { clearAccountFailures, countAccountFailure, countAddressFailure } from '../../auth/login-limits.ts';
 import { defaultAuthSettings, type AuthSettings } from '../../auth/settings.ts';
 import { newTotpSecret, openSecret, sealSecret, totpStep } from '../../auth/totp.ts';
 import { claimTotpStep, enableTotp, findUserById, setTotpSecret, type User } from '../../db/repositories/users.ts';
@@ -32,7 +32,7 @@ function keysOf(deps: ApiDeps) {
  * Checks a TOTP code of a user with TOTP turned on: valid within one 30-second step and not used before (a
  * replayed code is refused). A wrong code counts against the account like a wrong password (5 lock it).
  */
-export async function checkTotpCode(deps: ApiDeps, settings: AuthSettings, c: Context<AppEnv>, user: User, code: string): Promise<void> {
+export async function checkTotpCode(deps: ApiDeps, settings: AuthSettings, c: Context<AppEnv>, user: User, code: string, address?: string): Promise<void> {
   if (!user.totpEnabledAt || !user.totpSecret) throw new ApiError(409, 'totp_not_enabled', 'TOTP is not turned on for you: step up with your password, or enrol at POST /api/v1/auth/totp');
   if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
     c.header('Retry-After', String(Math.max(1, Math.ceil((user.lockedUntil.getTime() - Date.now()) / 1000))));
@@ -41,7 +41,12 @@ export async function checkTotpCode(deps: ApiDeps, settings: AuthSettings, c: Co
     });
   }
   const step = totpStep(await openSecret(keysOf(deps), user.totpSecret), code);
-  if (step !== null && (await claimTotpStep(deps.db, user.id, step))) return;
+  if (step !== null && (await claimTotpStep(deps.db, user.id, step))) {
+    if (user.failedLogins > 0) await clearAccountFailures(deps.db, user.id);
+    return;
+  }
+  // A wrong code counts like a wrong password: against the account and against the address.
+  if (address !== undefined) await countAddressFailure(deps.db, address, settings.login);
   const locked = await countAccountFailure(deps.db, user.id, settings.login);
   if (locked) throw new ApiError(429, 'account_locked', `the account is locked after ${settings.login.maxFailures} failed attempts: try again after ${locked.toISOString()}`, { reset_at: locked.toISOString() });
   throw new ApiError(401, 'invalid_totp_code', step === null ? 'wrong or expired TOTP code' : 'this TOTP code was used already: wait for the next one');
@@ -102,7 +107,7 @@ export function totpRoutes(deps: ApiDeps) {
       if (step === null || !(await claimTotpStep(deps.db, user.id, step))) {
         throw new ApiError(422, 'invalid_totp_code', 'that code does not match the secret: check the authenticator app and its clock, and try the next code');
       }
-      await enableTotp(deps.db, user.id);
+      if (!(await enableTotp(deps.db, user.id, user.totpSecret))) throw ApiError.conflict('the enrolment changed while this code was checked: start again');
       c.set('audit', { action: 'auth.totp_confirm', target: user.email, details: { before: { totp_enabled: false }, after: { totp_enabled: true } } });
       return c.json({ totp_enabled: true as const }, 200);
     })

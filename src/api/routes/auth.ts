@@ -149,18 +149,27 @@ let dummyHash: Promise<string> | undefined;
  * waits (429 too_many_attempts), a locked account waits (429 account_locked), a wrong password counts against
  * both. Unknown, disabled and password-less accounts answer exactly like a wrong password.
  */
-async function checkPassword(deps: ApiDeps, settings: AuthSettings, c: Context<AppEnv>, user: User | undefined, password: string): Promise<User> {
+/**
+ * The client's address when it is to be limited (undefined for a request from inside this process: a script or a
+ * test has no address, and the account limit still holds); 429 when it spent its failures in this window.
+ */
+async function limitedAddress(deps: ApiDeps, settings: AuthSettings, c: Context<AppEnv>): Promise<string | undefined> {
   const address = clientAddress(c);
-  const limits = settings.login;
-  // A request from inside this process (a script, a test) has no address to limit; the account limit still holds.
-  const limitAddress = address !== inProcess;
-  const blocked = limitAddress ? await addressBlockedUntil(deps.db, address, limits) : undefined;
+  if (address === inProcess) return undefined;
+  const blocked = await addressBlockedUntil(deps.db, address, settings.login);
   if (blocked) {
     c.header('Retry-After', retryAfter(blocked));
     throw new ApiError(429, 'too_many_attempts', `too many failed sign-ins from this address: try again after ${blocked.toISOString()}`, {
       reset_at: blocked.toISOString(),
     });
   }
+  return address;
+}
+
+async function checkPassword(deps: ApiDeps, settings: AuthSettings, c: Context<AppEnv>, user: User | undefined, password: string): Promise<User> {
+  const limits = settings.login;
+  const address = await limitedAddress(deps, settings, c);
+  const limitAddress = address !== undefined;
   if (user?.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
     c.header('Retry-After', retryAfter(user.lockedUntil));
     throw new ApiError(429, 'account_locked', `the account is locked after ${limits.maxFailures} failed sign-ins: try again after ${user.lockedUntil.toISOString()}`, {
@@ -204,6 +213,7 @@ export function signInRoutes(deps: ApiDeps) {
     const { session, token, csrfToken } = await createSession(deps.db, {
       userId: user.id,
       lifetimes: settings.sessions,
+      steppedUp: user.totpEnabledAt === null,
       ip: clientAddress(c),
       userAgent: c.req.header('user-agent')?.slice(0, 500),
     });
@@ -276,8 +286,11 @@ export function sessionRoutes(deps: ApiDeps) {
       const body = c.req.valid('json');
       c.set('audit', { action: 'auth.step_up', target: callerOf(c).actor, details: { with: body.code === undefined ? 'password' : 'totp' } });
       const user = await findUserById(deps.db, userId);
-      if (body.code !== undefined) await checkTotpCode(deps, settings, c, user!, body.code);
-      else await checkPassword(deps, settings, c, user, body.password!);
+      if (body.code !== undefined) await checkTotpCode(deps, settings, c, user!, body.code, await limitedAddress(deps, settings, c));
+      else if (user?.totpEnabledAt) {
+        // With TOTP on, the password is the factor a phisher has: step-up needs the code.
+        throw new ApiError(403, 'totp_required', 'you turned TOTP on: step up with { code } from your authenticator, not the password');
+      } else await checkPassword(deps, settings, c, user, body.password!);
       const now = new Date();
       await markSteppedUp(deps.db, sessionId, now);
       return c.json({ step_up_until: new Date(now.getTime() + settings.stepUpMs).toISOString() }, 200);

@@ -10,7 +10,7 @@ import { ApiError, errorResponses } from '../errors.ts';
 import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { idParamSchema, slugSchema } from '../schemas.ts';
-import { opsJobSchema, opsJobSummarySchema, toJobBody, toJobSummary } from '../serializers/ops-jobs.ts';
+import { opsJobSchema, opsJobSummarySchema, previewOf, toJobBody, toJobSummary } from '../serializers/ops-jobs.ts';
 import { opsJobActionRoutes } from './ops-job-actions.ts';
 import { opsJobRunRoutes } from './ops-job-runs.ts';
 import { assertJobEnvironmentRole, invalidSchedule, json, listJobViews, loadJobViews, opsDeps, security } from './ops-jobs-shared.ts';
@@ -62,6 +62,16 @@ const createJobRoute = createRoute({
   middleware: [requireRole('operator')] as const,
   request: { body: { required: true, ...json(createJobBody) } },
   responses: { 201: { description: 'Created', ...json(opsJobSchema) }, ...errorResponses(400, 401, 403, 409, 422) },
+});
+
+const previewRoute = createRoute({
+  method: 'get',
+  path: '/schedule-preview',
+  summary: "The next five run times of a cron expression, as Temporal will compute them (the dashboard's cron editor asks as you type); 422 names what is wrong",
+  security,
+  middleware: [requireRole('viewer')] as const,
+  request: { query: scheduleSchema },
+  responses: { 200: { description: 'The next runs', ...json(z.object({ next_runs: z.array(z.string()) })) }, ...errorResponses(401, 422) },
 });
 
 const getJobRoute = createRoute({
@@ -132,6 +142,11 @@ function jobRoutes(deps: ApiDeps) {
       c.set('audit', { action: 'ops_job.create', target: `ops-job/${job.id}` });
       const [view] = await loadJobViews(deps, caller.workspaceId, [job]);
       return c.json(toJobBody(view ?? { job, state: { nextRun: null, scheduleFound: true, paused: job.paused, stateAt: null } }, ui()), 201);
+    })
+    // Ahead of /{id}, which would take "schedule-preview" for an id.
+    .openapi(previewRoute, (c) => {
+      const { cron, time_zone } = c.req.valid('query');
+      return c.json({ next_runs: previewOf({ cron, timeZone: time_zone ?? null }) }, 200);
     })
     .openapi(getJobRoute, async (c) => {
       const { id } = c.req.valid('param');

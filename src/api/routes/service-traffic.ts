@@ -14,6 +14,7 @@ import { colors, type Color } from '../../workflows/lib/colors.ts';
 import type { inspectServiceWorkflow } from '../../workflows/inspect-service.ts';
 import { assertPlacementAllowed, assertReleaseAllowed } from '../boundary.ts';
 import type { ApiDeps, Caller } from '../context.ts';
+import { assertQuotaRoom } from '../middleware/quota.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { assertEnvironmentRole, callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
@@ -185,6 +186,7 @@ export function serviceTrafficRoutes(deps: ApiDeps) {
       options: previous.options,
     };
     const options = blueGreenOptionsSchema.parse(previous.options);
+    await assertQuotaRoom(deps, caller, 'concurrentReleases', 'storageGb');
     const result = await startRelease(deps, request, blueGreenRelease(request, definition, options));
     if (!result.started) throw ApiError.conflict(`a release of ${name} is in progress`, { deploymentId: result.runningDeploymentId });
     return result.deployment;

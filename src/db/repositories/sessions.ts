@@ -15,12 +15,13 @@ export interface SessionLifetimes {
 export const defaultSessionLifetimes: SessionLifetimes = { idleMs: 30 * 60_000, absoluteMs: 12 * 60 * 60_000 };
 
 /**
- * Opens a session and returns its cookie value and CSRF token once; only their hashes are stored. A sign-in is a
- * re-authentication, so the session starts stepped up.
+ * Opens a session and returns its cookie value and CSRF token once; only their hashes are stored. A sign-in with
+ * the password is a re-authentication, so the session starts stepped up unless `steppedUp` is false (a user with
+ * TOTP must step up with a code: the password alone is one factor).
  */
 export async function createSession(
   db: Executor,
-  input: { userId: string; lifetimes: SessionLifetimes; ip?: string; userAgent?: string; now?: Date },
+  input: { userId: string; lifetimes: SessionLifetimes; ip?: string; userAgent?: string; now?: Date; steppedUp?: boolean },
 ): Promise<{ session: Session; token: string; csrfToken: string }> {
   const now = input.now ?? new Date();
   const token = generateApiToken('cus_');
@@ -34,7 +35,7 @@ export async function createSession(
       createdAt: now,
       lastSeenAt: now,
       expiresAt: new Date(now.getTime() + input.lifetimes.absoluteMs),
-      stepUpAt: now,
+      stepUpAt: input.steppedUp === false ? null : now,
       ip: input.ip,
       userAgent: input.userAgent,
     })

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { rateWindows, users, workspaceMembers, workspaces, type Role } from '../schema/index.ts';
 
@@ -29,12 +29,12 @@ export async function setTotpSecret(db: Executor, userId: string, sealed: string
   await db.update(users).set({ totpSecret: sealed, totpEnabledAt: null, updatedAt: new Date() }).where(eq(users.id, userId));
 }
 
-/** Turns on the pending TOTP secret; false when there is none pending. */
-export async function enableTotp(db: Executor, userId: string, at = new Date()): Promise<boolean> {
+/** Turns on the pending TOTP secret the code was checked against; false when another is pending now, or none. */
+export async function enableTotp(db: Executor, userId: string, sealed: string, at = new Date()): Promise<boolean> {
   const rows = await db
     .update(users)
     .set({ totpEnabledAt: at, updatedAt: at })
-    .where(and(eq(users.id, userId), isNotNull(users.totpSecret), isNull(users.totpEnabledAt)))
+    .where(and(eq(users.id, userId), eq(users.totpSecret, sealed), isNull(users.totpEnabledAt)))
     .returning({ id: users.id });
   return rows.length > 0;
 }
