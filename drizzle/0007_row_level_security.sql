@@ -33,6 +33,10 @@ BEGIN
   IF NOT pg_has_role(current_user, 'cutover_app', 'MEMBER') THEN
     EXECUTE format('GRANT cutover_app TO %I', current_user);
   END IF;
+EXCEPTION
+  -- Since Postgres 16 granting a role needs its ADMIN OPTION: another role made cutover_app on this server.
+  WHEN insufficient_privilege THEN
+    RAISE EXCEPTION 'role % may not switch to cutover_app: as a superuser, run GRANT cutover_app TO % (then migrate again)', current_user, current_user;
 END
 $$;--> statement-breakpoint
 GRANT USAGE ON SCHEMA public TO cutover_app;--> statement-breakpoint
