@@ -116,6 +116,9 @@ describe('API calls per hour', () => {
     expect((await errorOf(await harness.call('POST', '/api/v1/ops/jobs', { token: workspace.tokens.operator, body: harmlessJob('refused') }), 429)).details).toMatchObject({
       quota: 'api_calls_per_hour',
     });
+    // Refused calls write no audit rows (a client at its limit could otherwise fill the log at full speed).
+    const refusedRows = await harness.db.select().from(auditLog).where(and(eq(auditLog.workspaceId, workspace.id), eq(auditLog.statusCode, 429)));
+    expect(refusedRows).toEqual([]);
     // A platform admin is never refused, so the quota can be raised while it is exhausted.
     const raised = await harness.call('PUT', `/api/v1/workspaces/${workspace.id}/quotas`, { token: workspace.platformAdmin, body: { api_calls_per_hour: 200 } });
     expect(raised.status, await raised.clone().text()).toBe(200);

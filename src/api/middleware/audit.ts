@@ -14,6 +14,9 @@ export function auditMutations(db: Database) {
   return createMiddleware<AppEnv>(async (c, next) => {
     await next();
     if (readOnly.has(c.req.method)) return;
+    // A client past its API-call quota is refused before it does anything; a row for each refusal would let it
+    // grow the audit log (and its storage) at full speed. The windows and the quota.warning events record it.
+    if (c.error instanceof ApiError && c.error.code === 'quota_exceeded' && /^api_calls_per_/.test(String((c.error.details as { quota?: unknown } | undefined)?.quota))) return;
     const caller = c.get('caller');
     const note = c.get('audit');
     // A refusal records why (its code and details: the fields and rules, never the values sent).
