@@ -114,6 +114,43 @@ describe('the dashboard', () => {
     await page.close();
   }, 180_000);
 
+  it('operations: previews a cron as it is typed, runs a job after the typed name, and tails its log live', async () => {
+    const name = `ui-job-${Date.now().toString(36)}`;
+    const created = await ctx.harness.call('POST', '/api/v1/ops/jobs', {
+      token: ctx.workspace.tokens.operator,
+      body: { name, schedule: { cron: '0 3 * * *' }, workload: { type: 'local', command: ['sh', '-c', 'for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.4; done; echo warned >&2'] } },
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const operator = await createTestUser(ctx.harness.db, { workspaceId: ctx.workspace.id, role: 'operator', prefix: 'ui-ops' });
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await signIn(page, operator.email, operator.password);
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('link', { name }).click();
+
+    // The cron editor asks the server as you type: the next runs, or what is wrong.
+    const cron = page.getByRole('textbox', { name: 'Cron' });
+    await cron.fill('*/5 * * * *');
+    await expect.poll(() => page.getByRole('list', { name: 'Next runs' }).locator('li').count()).toBe(5);
+    await cron.fill('61 * * * *');
+    await expect.poll(() => page.locator('.cron .problem').textContent()).toMatch(/61/);
+    expect(await page.getByRole('button', { name: 'Save schedule' }).isDisabled()).toBe(true);
+    await cron.fill('0 3 * * *');
+
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('dialog').getByLabel(new RegExp(`Type ${name} to run`)).fill(name);
+    await page.getByRole('dialog').getByRole('button', { name: 'run' }).click();
+    // Lines arrive while the run goes on; then the run's outcome.
+    await expect.poll(() => page.getByRole('log', { name: 'Log lines' }).textContent(), { timeout: 20_000 }).toContain('tick 1');
+    expect(await page.getByTestId('log-state').textContent()).toBe('live');
+    await expect.poll(() => page.getByTestId('log-state').textContent(), { timeout: 30_000 }).toBe('succeeded, exit 0');
+    expect(await page.getByRole('log', { name: 'Log lines' }).textContent()).toContain('[stderr] warned');
+    await page.getByRole('searchbox', { name: 'Search the log' }).fill('tick 3');
+    await expect.poll(() => page.getByRole('log', { name: 'Log lines' }).textContent()).toBe('tick 3');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: 'docs/screenshots/ops.png' });
+    await page.close();
+  }, 120_000);
+
   it('shows a viewer the buttons disabled, with the reason', async () => {
     const viewer = await createTestUser(ctx.harness.db, { workspaceId: ctx.workspace.id, role: 'viewer', prefix: 'ui-viewer' });
     const page = await (await browser.newContext()).newPage();

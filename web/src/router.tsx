@@ -3,6 +3,7 @@ import { createRootRouteWithContext, createRoute, createRouter, redirect } from 
 import { ApiProblem } from './api.ts';
 import { Layout } from './components/Layout.tsx';
 import { DeploymentsPage } from './pages/Deployments.tsx';
+import { OpsPage } from './pages/Ops.tsx';
 import { ReleasePage } from './pages/Release.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { meQuery } from './session.ts';
@@ -49,8 +50,18 @@ const deployments = createRoute({
 
 const release = createRoute({ getParentRoute: () => signedIn, path: '/deployments/$id', component: ReleasePage });
 
+const ops = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/ops',
+  validateSearch: (search: Record<string, unknown>): { job?: string; run?: string } => ({
+    ...(typeof search.job === 'string' ? { job: search.job } : {}),
+    ...(typeof search.run === 'string' ? { run: search.run } : {}),
+  }),
+  component: OpsPage,
+});
+
 export const router = createRouter({
-  routeTree: root.addChildren([signIn, signedIn.addChildren([index, deployments, release])]),
+  routeTree: root.addChildren([signIn, signedIn.addChildren([index, deployments, release, ops])]),
   basepath: '/admin',
   context: { queryClient: undefined! },
   defaultPreload: 'intent',

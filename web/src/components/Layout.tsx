@@ -31,6 +31,9 @@ export function Layout() {
           <Link to="/deployments" search={{}}>
             Deployments
           </Link>
+          <Link to="/ops" search={{}}>
+            Operations
+          </Link>
         </nav>
         <Select
           aria-label="Workspace"
