@@ -1,4 +1,7 @@
 // needs: Postgres, Temporal dev server, the local target (real processes), Chromium (/usr/bin/chromium)
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +17,9 @@ import { eventually } from '../support/wait.ts';
 // The dashboard in real Chromium against the real stack: API (serving the built dashboard at /admin), worker,
 // Temporal, Postgres and a service on the local target.
 const fixture = useLocalReleaseFixture('dashboard');
+// The README's pictures: refreshed with UPDATE_SCREENSHOTS=1, otherwise written aside (a run leaves git clean).
+const shotsDir = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : mkdtempSync(path.join(tmpdir(), 'cutover-shots-'));
+const shot = (name: string) => path.join(shotsDir, name);
 const { ctx } = fixture;
 let server: Awaited<ReturnType<typeof serveForCli>>;
 let browser: Browser;
@@ -67,7 +73,7 @@ describe('the dashboard', () => {
     await expect.poll(() => page.getByTestId('release-status').textContent()).toBe('awaiting approval');
     expect(await page.getByRole('list', { name: 'Steps' }).textContent()).toContain('smoke-tests');
     expect(await accessibilityProblems(page)).toEqual([]);
-    await page.screenshot({ path: 'docs/screenshots/release.png' });
+    await page.screenshot({ path: shot('release.png') });
 
     // Approve: the button stays disabled until the typed name matches.
     await page.getByRole('button', { name: 'Approve' }).click();
@@ -102,7 +108,7 @@ describe('the dashboard', () => {
       return seen.size === 2 ? seen : undefined;
     });
     expect([...versions].sort()).toEqual(['1.0.0', '2.0.0']);
-    await page.screenshot({ path: 'docs/screenshots/deployments.png' });
+    await page.screenshot({ path: shot('deployments.png') });
 
     // Roll back: the dialog names the version it restores, the notice the version restored.
     await page.getByRole('button', { name: 'Roll back' }).click();
@@ -147,7 +153,48 @@ describe('the dashboard', () => {
     await page.getByRole('searchbox', { name: 'Search the log' }).fill('tick 3');
     await expect.poll(() => page.getByRole('log', { name: 'Log lines' }).textContent()).toBe('tick 3');
     expect(await accessibilityProblems(page)).toEqual([]);
-    await page.screenshot({ path: 'docs/screenshots/ops.png' });
+    await page.screenshot({ path: shot('ops.png') });
+    await page.close();
+  }, 120_000);
+
+  it('workspaces: a platform admin creates one, sets its quotas (a refusal named), manages a member, deletes it with the typed word', async () => {
+    const admin = await createTestUser(ctx.harness.db, { workspaceId: ctx.workspace.id, role: 'owner', platformAdmin: true, prefix: 'ui-admin' });
+    const newcomer = await createTestUser(ctx.harness.db, { prefix: 'ui-newcomer' });
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+    await signIn(page, admin.email, admin.password);
+    await page.getByRole('link', { name: 'Workspaces' }).click();
+    const name = `ui-ws-${Date.now().toString(36)}`;
+    const create = page.getByRole('form', { name: 'Create a workspace' });
+    await create.getByLabel('New workspace').fill(name);
+    await create.getByLabel('Description').fill('made in the browser');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => create.getByRole('alert').textContent()).toMatch(new RegExp(`created ${name}; its admin token, shown once: cut_`));
+    await page.getByRole('link', { name }).click();
+    const panel = page.getByRole('region', { name: `Workspace ${name}` });
+
+    const quotas = page.getByRole('form', { name: 'Quotas' });
+    await quotas.getByLabel(/^Services/).fill('0');
+    await quotas.getByRole('button', { name: 'Save quotas' }).click();
+    await expect.poll(() => quotas.getByRole('alert').textContent()).toMatch(/services: at least 1/);
+    await quotas.getByLabel(/^Services/).fill('3');
+    await quotas.getByRole('button', { name: 'Save quotas' }).click();
+    await expect.poll(() => panel.locator('p.notice').textContent()).toBe('quotas saved');
+
+    const add = page.getByRole('form', { name: 'Add a member' });
+    await add.getByLabel('Person').selectOption({ label: newcomer.email });
+    await add.getByLabel('Role').selectOption('operator');
+    await add.getByRole('button', { name: 'Add member' }).click();
+    await page.getByLabel(`Role of ${newcomer.email}`).waitFor();
+    await page.getByLabel(`Role of ${newcomer.email}`).selectOption('admin');
+    await expect.poll(() => panel.locator('p.notice').textContent()).toBe(`${newcomer.email} is now admin`);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: shot('workspaces.png'), fullPage: true, mask: [create.getByRole('alert')] });
+
+    await page.getByLabel(/Your password or TOTP code/).fill(admin.password);
+    await page.getByRole('button', { name: 'Delete workspace' }).click();
+    await page.getByRole('dialog').getByLabel(/Type delete to delete/).fill('delete');
+    await page.getByRole('dialog').getByRole('button', { name: 'delete' }).click();
+    await expect.poll(() => panel.locator('p.notice').textContent()).toBe(`${name} deleted; a platform admin can restore it for 30 days`);
     await page.close();
   }, 120_000);
 

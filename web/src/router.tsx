@@ -4,6 +4,7 @@ import { ApiProblem } from './api.ts';
 import { Layout } from './components/Layout.tsx';
 import { DeploymentsPage } from './pages/Deployments.tsx';
 import { OpsPage } from './pages/Ops.tsx';
+import { WorkspacesPage } from './pages/Workspaces.tsx';
 import { ReleasePage } from './pages/Release.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { meQuery } from './session.ts';
@@ -60,8 +61,15 @@ const ops = createRoute({
   component: OpsPage,
 });
 
+const workspaces = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/workspaces',
+  validateSearch: (search: Record<string, unknown>): { id?: string } => (typeof search.id === 'string' ? { id: search.id } : {}),
+  component: WorkspacesPage,
+});
+
 export const router = createRouter({
-  routeTree: root.addChildren([signIn, signedIn.addChildren([index, deployments, release, ops])]),
+  routeTree: root.addChildren([signIn, signedIn.addChildren([index, deployments, release, ops, workspaces])]),
   basepath: '/admin',
   context: { queryClient: undefined! },
   defaultPreload: 'intent',

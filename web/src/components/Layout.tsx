@@ -34,6 +34,9 @@ export function Layout() {
           <Link to="/ops" search={{}}>
             Operations
           </Link>
+          <Link to="/workspaces" search={{}}>
+            Workspaces
+          </Link>
         </nav>
         <Select
           aria-label="Workspace"
