@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createMiddleware } from 'hono/factory';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
 
 /** Where `npm run web:build` writes the dashboard (web/dist of this package). */
@@ -37,6 +37,25 @@ export function dashboardRoutes(directory = defaultDashboardDir) {
   const app = new Hono<AppEnv>();
   app.use('*', securityHeaders);
   const index = path.join(directory, 'index.html');
+  // Made on the first request that finds a build (serveStatic complains at once about a folder not built yet).
+  let handlers: { assets: MiddlewareHandler<AppEnv>; page: MiddlewareHandler<AppEnv> } | undefined;
+  const built = () =>
+    (handlers ??= {
+      assets: serveStatic<AppEnv>({
+        root: directory,
+        rewriteRequestPath: (requested) => requested.replace(/^\/admin/, ''),
+        onFound: (_path, c) => {
+          c.header('Cache-Control', 'public, max-age=31536000, immutable');
+        },
+      }),
+      page: serveStatic<AppEnv>({
+        path: index,
+        onFound: (_path, c) => {
+          c.header('Cache-Control', 'no-cache');
+        },
+      }),
+    });
+  app.get('/admin', (c) => c.redirect('/admin/', 301));
   app.use('/admin/*', async (c, next) => {
     if (!existsSync(index)) {
       return c.text('The dashboard is not built: run `npm run web:build` (npm run dev and npm run demo build it themselves).', 503);
@@ -44,24 +63,8 @@ export function dashboardRoutes(directory = defaultDashboardDir) {
     await next();
   });
   app.use(
-    '/admin/assets/*',
-    serveStatic({
-      root: directory,
-      rewriteRequestPath: (requested) => requested.replace(/^\/admin/, ''),
-      onFound: (_path, c) => {
-        c.header('Cache-Control', 'public, max-age=31536000, immutable');
-      },
-    }),
-  );
-  app.get('/admin', (c) => c.redirect('/admin/', 301));
-  app.get(
     '/admin/*',
-    serveStatic({
-      path: index,
-      onFound: (_path, c) => {
-        c.header('Cache-Control', 'no-cache');
-      },
-    }),
+    createMiddleware<AppEnv>((c, next) => (c.req.path.startsWith('/admin/assets/') ? built().assets(c, next) : built().page(c, next))),
   );
   return app;
 }

@@ -48,7 +48,8 @@ function ServicePanel({ service, environment }: { service: string; environment: 
   const canRelease = atLeast(role, 'admin');
   const notOperator = `needs the operator role in ${environment}; you are ${role}`;
   const path = { path: { name: service } };
-  // Live: the colours every 2 s (they change under switches, releases and the monitor), the rest on demand.
+  // Live: the traffic split every 500 ms (a cheap read of the provider: the proxy, the Service or the HTTPRoute),
+  // the colours every 2 s (each read asks the worker to inspect the target), the releases every 5 s.
   const colours = useQuery({
     queryKey: ['colours', service, environment],
     queryFn: () => ok(api.GET('/services/{name}/environments', { params: { ...path, query: { environment } } })),
@@ -57,7 +58,7 @@ function ServicePanel({ service, environment }: { service: string; environment: 
   const traffic = useQuery({
     queryKey: ['traffic', service, environment],
     queryFn: () => ok(api.GET('/services/{name}/traffic', { params: { ...path, query: { environment } } })),
-    refetchInterval: 2_000,
+    refetchInterval: 500,
   });
   const history = useQuery({
     queryKey: ['history', service, environment],
@@ -70,8 +71,11 @@ function ServicePanel({ service, environment }: { service: string; environment: 
   const [switching, setSwitching] = useState<Colour>();
   const [rollingBack, setRollingBack] = useState(false);
 
+  // Each colour's share: the provider's split when it reports one (fresher), else the colours' read.
+  const weights = traffic.data?.weights;
+  const shareOf = (colour: { name: Colour; traffic_pct: number }) => (weights ? weights[colour.name] : colour.traffic_pct);
   // The colour that serves (most of) the traffic; a rollback goes to the other one.
-  const active = [...(colours.data ?? [])].sort((a, b) => b.traffic_pct - a.traffic_pct).find((colour) => colour.traffic_pct > 0)?.name;
+  const active = [...(colours.data ?? [])].sort((a, b) => shareOf(b) - shareOf(a)).find((colour) => shareOf(colour) > 0)?.name;
   const standby = active ? colours.data?.find((colour) => colour.name === other(active)) : undefined;
 
   return (
@@ -100,10 +104,10 @@ function ServicePanel({ service, environment }: { service: string; environment: 
               </dd>
               <dt>Traffic</dt>
               <dd className="traffic" data-testid={`${colour.name}-traffic`}>
-                {colour.traffic_pct}%
+                {shareOf(colour)}%
               </dd>
             </dl>
-            {colour.status !== 'active' && colour.version && (
+            {shareOf(colour) < 100 && colour.version && (
               <GuardedButton allowed={canOperate} reason={notOperator} onPress={() => setSwitching(colour.name)} className="primary">
                 Switch 100% to {colour.name}
               </GuardedButton>

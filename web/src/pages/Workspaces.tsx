@@ -226,7 +226,10 @@ function WorkspacePanel({ workspace, platformAdmin }: { workspace: Schemas['Work
         </form>
       )}
       <h3>Quotas</h3>
-      <QuotaForm workspace={workspace} allowed={platformAdmin} onSaved={(text) => void refresh().then(() => setNotice(text))} />
+      <QuotaForm workspace={workspace} allowed={platformAdmin} onSaved={(text) => {
+          setNotice(text);
+          void refresh();
+        }} />
       <h3>Delete</h3>
       <p>Deleting stops the workspace&apos;s tokens and sessions at once and pauses its schedules; services keep serving. It can be restored for 30 days.</p>
       <TextField value={password} onChange={setPassword} type="password">
