@@ -59,7 +59,8 @@ export function createApp(given: ApiDeps) {
     }),
   );
   // Registered before authentication, so the document is public and answers without calling on.
-  v1.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Cutover API', version: '1' } });
+  // Paths are relative to the server URL: a client generated from this document calls /api/v1/...
+  v1.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Cutover API', version: '1' }, servers: [{ url: '/api/v1' }] });
   v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   v1.openAPIRegistry.register('BlueGreenOptions', blueGreenOptionsSchema);
   v1.openAPIRegistry.register('CanaryOptions', canaryOptionsSchema);
