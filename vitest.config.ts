@@ -1,3 +1,4 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
 // Four projects: fast unit tests, integration tests against a real Temporal dev server and Postgres, the
@@ -7,9 +8,29 @@ export default defineConfig({
   test: {
     // Worker threads and Temporal's native bridge have crashed together before; forks are safe.
     pool: 'forks',
+    // Only `npm run test:web` (part of npm test) measures coverage: the dashboard pages the plan holds to 80% of
+    // their lines. LogViewer and the release page read event streams, which happy-dom lacks: the browser tests
+    // in tests/local/dashboard.test.ts cover them.
+    coverage: {
+      provider: 'v8',
+      include: ['web/src/**/*.{ts,tsx}'],
+      reporter: ['text-summary', 'text'],
+      thresholds: { 'web/src/pages/Deployments.tsx': { lines: 80 }, 'web/src/pages/Ops.tsx': { lines: 80 } },
+    },
     projects: [
       {
         test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] },
+      },
+      {
+        // The dashboard's components in happy-dom against a fixture API (tests/web/fixture-api.ts).
+        plugins: [react()],
+        test: {
+          name: 'web',
+          include: ['tests/web/**/*.test.tsx'],
+          environment: 'happy-dom',
+          environmentOptions: { happyDOM: { url: 'http://cutover.test/admin/' } },
+          testTimeout: 20_000,
+        },
       },
       {
         test: {

@@ -35,7 +35,8 @@ const session: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: '/api/v1', credentials: 'same-origin' });
+// fetch is looked up at each call (not captured here), so a test can route it to an in-process API.
+export const api = createClient<paths>({ baseUrl: '/api/v1', credentials: 'same-origin', fetch: (request) => globalThis.fetch(request) });
 api.use(session);
 
 /** An error answer of the API, in its one shape: what the page shows (code and message say what to do). */

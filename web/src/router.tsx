@@ -68,8 +68,10 @@ const workspaces = createRoute({
   component: WorkspacesPage,
 });
 
+export const routeTree = root.addChildren([signIn, signedIn.addChildren([index, deployments, release, ops, workspaces])]);
+
 export const router = createRouter({
-  routeTree: root.addChildren([signIn, signedIn.addChildren([index, deployments, release, ops, workspaces])]),
+  routeTree,
   basepath: '/admin',
   context: { queryClient: undefined! },
   defaultPreload: 'intent',

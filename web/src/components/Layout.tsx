@@ -1,12 +1,14 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate } from '@tanstack/react-router';
-import { Button, Label, ListBox, ListBoxItem, Popover, Select, SelectValue } from 'react-aria-components';
+import { useState } from 'react';
+import { Button, Label, ListBox, ListBoxItem, Popover, Select, SelectValue, ToggleButton } from 'react-aria-components';
 import { api, currentWorkspace, ok } from '../api.ts';
 import { useMe } from '../session.ts';
 
 /** The frame of every signed-in page: navigation, the workspace switcher, the approval inbox, sign-out. */
 export function Layout() {
   const { data: me } = useMe();
+  const [utc, setUtc] = useState(() => localStorage.getItem('cutover.utc') === '1');
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const waiting = useQuery({
@@ -55,6 +57,15 @@ export function Layout() {
             <ListBox items={me.workspaces}>{(workspace) => <ListBoxItem id={workspace.id}>{`${workspace.name} (${workspace.role})`}</ListBoxItem>}</ListBox>
           </Popover>
         </Select>
+        <ToggleButton
+          isSelected={utc}
+          onChange={(selected) => {
+            localStorage.setItem('cutover.utc', selected ? '1' : '0');
+            setUtc(selected);
+          }}
+        >
+          {utc ? 'Times in UTC' : 'Times in local time'}
+        </ToggleButton>
         <span className="me">{me.user?.email ?? me.actor}</span>
         <Button onPress={() => void signOut()}>Sign out</Button>
       </header>
@@ -68,7 +79,10 @@ export function Layout() {
           ))}
         </aside>
       )}
-      <Outlet />
+      {/* Remounted when the time setting changes, so every time on the page is shown anew. */}
+      <div key={utc ? 'utc' : 'local'}>
+        <Outlet />
+      </div>
     </div>
   );
 }
