@@ -3769,6 +3769,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/services/{name}/traffic/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A service's traffic split as Server-Sent Events: a `weights` event now and whenever it changes
+         * @description The API reads the provider every `poll_ms` and sends `weights` (`{ blue, green }`, or null before any traffic) when the split changes, whoever changed it (a release, a switch, the monitor). A read that fails sends an `unavailable` event and the stream goes on. After `max_ms` one `reconnect` event, and the stream closes.
+         */
+        get: {
+            parameters: {
+                query: {
+                    environment: string;
+                    poll_ms?: number;
+                    max_ms?: number;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An event stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Missing or unknown token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found in this workspace */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request failed validation */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/services/{name}/traffic": {
         parameters: {
             query?: never;

@@ -225,6 +225,15 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
   'GET /api/v1/services/{name}/traffic': { role: 'viewer', request: withEnvironment(service), ok: [200, 503] },
   // No cluster here: reading the colours fails, which the route answers with 503 target_unavailable.
   'GET /api/v1/services/{name}/environments': { role: 'viewer', request: withEnvironment(service), ok: [200, 503] },
+  // A stream of one second: the first weights (or unavailable), then reconnect.
+  'GET /api/v1/services/{name}/traffic/events': {
+    role: 'viewer',
+    request: async (fx) => {
+      const { params, environment } = await service(fx);
+      return { params, query: { environment, max_ms: '1000' } };
+    },
+    ok: [200],
+  },
   'GET /api/v1/services/{name}/history': { role: 'viewer', request: withEnvironment(service), ok: [200] },
 
   'GET /api/v1/deployments': { role: 'viewer', ok: [200] },

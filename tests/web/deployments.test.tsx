@@ -1,9 +1,16 @@
 // needs: nothing (happy-dom and a fixture API)
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installFixtureApi, me, problem, route } from './fixture-api.ts';
 import { renderAt } from './render.tsx';
 
+// happy-dom has no EventSource: the traffic stream stays silent here (the browser tests get the real one).
+beforeAll(() => {
+  globalThis.EventSource = class {
+    addEventListener() {}
+    close() {}
+  } as unknown as typeof EventSource;
+});
 afterEach(cleanup);
 
 const colours = (greenShare: number) => [

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
 import { findActiveDeployment } from '../../db/repositories/deployments.ts';
 import { findService } from '../../db/repositories/services.ts';
 import { withReleaseLock } from '../../releases/instant-switch.ts';
@@ -36,6 +37,29 @@ const getTrafficRoute = createRoute({
   responses: {
     200: { description: 'Weights', content: { 'application/json': { schema: trafficSchema } } },
     ...errorResponses(401, 403, 404, 422, 503),
+  },
+});
+
+const trafficEventsRoute = createRoute({
+  method: 'get',
+  path: '/{name}/traffic/events',
+  summary: "A service's traffic split as Server-Sent Events: a `weights` event now and whenever it changes",
+  description:
+    'The API reads the provider every `poll_ms` and sends `weights` (`{ blue, green }`, or null before any traffic) ' +
+    'when the split changes, whoever changed it (a release, a switch, the monitor). A read that fails sends an ' +
+    '`unavailable` event and the stream goes on. After `max_ms` one `reconnect` event, and the stream closes.',
+  security: [{ bearer: [] }],
+  request: {
+    params: serviceNameParamSchema,
+    query: z.object({
+      environment: slugSchema,
+      poll_ms: z.coerce.number().int().min(100).max(10_000).default(250),
+      max_ms: z.coerce.number().int().min(1_000).max(3_600_000).default(600_000),
+    }),
+  },
+  responses: {
+    200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+    ...errorResponses(401, 403, 404, 422),
   },
 });
 
@@ -90,6 +114,34 @@ export function serviceWeightRoutes(deps: ApiDeps) {
   };
 
   return createRouter()
+    // One reader per open page, in the API next to the provider, instead of every page polling over HTTP.
+    .openapi(trafficEventsRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const { environment, poll_ms: pollMs, max_ms: maxMs } = c.req.valid('query');
+      const { router } = await load(callerOf(c), environment, name);
+      return streamSSE(c, async (stream) => {
+        const deadline = Date.now() + maxMs;
+        let last: string | undefined;
+        let lastWrite = Date.now();
+        while (!stream.aborted && Date.now() < deadline) {
+          const read = await router.weights().then(
+            (weights) => ({ event: 'weights', data: JSON.stringify(weights ?? null) }),
+            (error: unknown) => ({ event: 'unavailable', data: JSON.stringify({ message: error instanceof Error ? error.message : String(error) }) }),
+          );
+          const text = `${read.event}:${read.data}`;
+          if (text !== last) {
+            await stream.writeSSE(read);
+            last = text;
+            lastWrite = Date.now();
+          } else if (Date.now() - lastWrite > 15_000) {
+            await stream.write(': keep-alive\n\n');
+            lastWrite = Date.now();
+          }
+          await stream.sleep(pollMs);
+        }
+        if (!stream.aborted) await stream.writeSSE({ event: 'reconnect', data: JSON.stringify({ reason: 'max_duration' }), retry: pollMs });
+      });
+    })
     .openapi(getTrafficRoute, async (c) => {
       const { name } = c.req.valid('param');
       const { environment } = c.req.valid('query');

@@ -48,7 +48,7 @@ function ServicePanel({ service, environment }: { service: string; environment: 
   const canRelease = atLeast(role, 'admin');
   const notOperator = `needs the operator role in ${environment}; you are ${role}`;
   const path = { path: { name: service } };
-  // Live: the traffic split every 500 ms (a cheap read of the provider: the proxy, the Service or the HTTPRoute),
+  // Live: the traffic split pushed by the API over SSE (it reads the provider every 250 ms and sends changes),
   // the colours every 2 s (each read asks the worker to inspect the target), the releases every 5 s.
   const colours = useQuery({
     queryKey: ['colours', service, environment],
@@ -58,14 +58,21 @@ function ServicePanel({ service, environment }: { service: string; environment: 
   const traffic = useQuery({
     queryKey: ['traffic', service, environment],
     queryFn: () => ok(api.GET('/services/{name}/traffic', { params: { ...path, query: { environment } } })),
-    refetchInterval: 500,
   });
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    const source = new EventSource(`/api/v1/services/${encodeURIComponent(service)}/traffic/events?environment=${encodeURIComponent(environment)}`);
+    source.addEventListener('weights', (event) => {
+      const weights = JSON.parse((event as MessageEvent<string>).data) as { blue: number; green: number } | null;
+      queryClient.setQueryData<Schemas['Traffic']>(['traffic', service, environment], (known) => (known ? { ...known, weights } : known));
+    });
+    return () => source.close();
+  }, [service, environment, queryClient]);
   const history = useQuery({
     queryKey: ['history', service, environment],
     queryFn: () => ok(api.GET('/services/{name}/history', { params: { ...path, query: { environment, limit: 20 } } })),
     refetchInterval: 5_000,
   });
-  const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ predicate: (query) => ['colours', 'traffic', 'history'].includes(String(query.queryKey[0])) });
   const [notice, setNotice] = useState<string>();
   const [switching, setSwitching] = useState<Colour>();
