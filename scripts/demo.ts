@@ -12,6 +12,7 @@ import { stopSupervisor } from '../src/targets/local/supervisor-client.ts';
 import { createDemoApi, type DemoRelease } from './demo/api.ts';
 import { startLoad } from './demo/load.ts';
 import { pickPorts } from './demo/ports.ts';
+import { sampleAppDefinition, sampleArtifact } from './demo/sample-app.ts';
 import { renderTable } from './demo/table.ts';
 import { startStack } from './stack.ts';
 
@@ -20,7 +21,6 @@ const dataDir = path.join(root, '.data', 'demo');
 const keepRunning = process.stdout.isTTY && !process.argv.includes('--exit');
 const began = performance.now();
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const artifact = (version: string) => path.join(root, 'examples', 'sample-app', 'releases', `${version}.mjs`);
 
 // A fresh demo every time: stop what the last one left running, then wipe its data.
 await stopSupervisor({ dataDir: path.join(dataDir, 'local-target'), port: 0 });
@@ -58,39 +58,17 @@ try {
   await signInAdmin(stack);
   const dashboard = await fetch(`${stack.apiUrl}/admin/`);
   say(`  Dashboard ${stack.apiUrl}/admin/ (${dashboard.status === 200 ? 'serving' : `answers ${dashboard.status}`}): sign in there to watch the releases below`);
-  await api.registerService({
-    name: 'shop',
-    environment: 'demo',
-    definition: {
-      target: 'local',
-      image: artifact('1.0.0'),
-      // 3.0.0's bug shows 3 s after it starts: after its smoke checks, inside the monitor window.
-      env: { SAMPLE_FAIL_AFTER_MS: '3000' },
-      local: {
-        command: [process.execPath, '${image}'],
-        port: publicPort,
-        previewPort,
-        colorPorts: { blue: bluePort, green: greenPort },
-        readiness: { path: '/healthz', intervalMs: 250, timeoutMs: 1_000 },
-        drainTimeoutMs: 5_000,
-      },
-      smokeChecks: [
-        { name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' },
-        { name: 'home', path: '/', bodyContains: 'sample-app' },
-      ],
-      healthCheck: { path: '/healthz', timeoutMs: 1_000 },
-    },
-  });
+  await api.registerService({ name: 'shop', environment: 'demo', definition: sampleAppDefinition({ publicPort, previewPort, bluePort, greenPort }) });
 
   // Demo durations, passed as inputs: the production defaults are a 5 min monitor and 24 h of retention.
   const timings = { rolloutPollMs: 200, monitorDurationMs: 5_000, monitorIntervalMs: 250, failureThreshold: 2, retentionMs: 600_000 };
-  const results: DemoRelease[] = [await api.release('shop', 'demo', '1.0.0', artifact('1.0.0'), timings)];
+  const results: DemoRelease[] = [await api.release('shop', 'demo', '1.0.0', sampleArtifact('1.0.0'), timings)];
 
   say(`\nSteady traffic: 200 requests/s through the proxy on port ${publicPort}.`);
   const load = startLoad(`http://127.0.0.1:${publicPort}/`, { rate: 200, connections: 10 });
   for (const version of ['2.0.0', '3.0.0']) {
     load.phase(version);
-    results.push(await api.release('shop', 'demo', version, artifact(version), timings));
+    results.push(await api.release('shop', 'demo', version, sampleArtifact(version), timings));
   }
   // A last moment of traffic on the version that serves after the rollback.
   await new Promise((resolve) => setTimeout(resolve, 1_000));

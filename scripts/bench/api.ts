@@ -3,7 +3,7 @@
 // plain, + quota check, + quota check and RLS, one port each, one database); this load generator runs on CPU 1 and
 // sends one request at a time, the variants interleaved in a shuffled order each round, so each round's three
 // requests see the same moment. Real Postgres server (a throw-away database).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { argon2Parameters, hashPassword } from '../../src/auth/passwords.ts';
 import { openDatabase } from '../../src/db/client.ts';
@@ -12,20 +12,12 @@ import { createUser, putMember } from '../../src/db/repositories/users.ts';
 import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
 import { workspaces } from '../../src/db/schema/index.ts';
 import { createTestDatabase } from '../../tests/support/postgres.ts';
+import { pinToCpu } from './pin.ts';
 import { percentile, summarize } from './stats.ts';
 
 const rounds = Number(process.env.BENCH_RUNS ?? 2000);
 const logins = Number(process.env.BENCH_LOGINS ?? 100);
 const serviceCount = 20;
-
-const pin = (cpu: number, pid: number) => {
-  try {
-    execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const serverDatabase = await createTestDatabase(`cutover_bench_api_${Date.now().toString(36)}`);
 const database = await openDatabase({ kind: 'postgres', url: serverDatabase.url, maxConnections: 2 });
@@ -58,7 +50,7 @@ const ports = await new Promise<Record<string, number>>((resolve, reject) => {
   });
   server.once('exit', (code) => reject(new Error(`the bench API exited with ${code}`)));
 });
-const pinned = server.pid !== undefined && pin(0, server.pid) && pin(1, process.pid);
+const pinned = server.pid !== undefined && pinToCpu(0, server.pid) && pinToCpu(1, process.pid);
 const variants = Object.keys(ports);
 
 async function read(variant: string): Promise<number> {

@@ -2,7 +2,6 @@
 // rows), beside the old path that described every Schedule one after another, and one background refresh of
 // all 1,000 cached states. Real Temporal dev server, the tests' Postgres server (a throw-away database), the
 // API over HTTP. The bench process is pinned to CPU 0 and the Temporal server to CPU 1 when taskset exists.
-import { execFileSync } from 'node:child_process';
 import { Connection, Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -21,6 +20,7 @@ import { freePort } from '../../tests/support/ports.ts';
 import { createTestDatabase } from '../../tests/support/postgres.ts';
 import { ensureTemporalCli } from '../temporal/cli.ts';
 import { startTemporalDevServer } from '../temporal/dev-server.ts';
+import { pinToCpu } from './pin.ts';
 import { percentile } from './stats.ts';
 
 const jobCount = Number(process.env.BENCH_JOBS ?? 1000);
@@ -28,17 +28,8 @@ const runs = Number(process.env.BENCH_RUNS ?? 200);
 const logger = pino({ level: 'warn' });
 installTemporalRuntime(logger);
 
-const pin = (cpu: number, pid: number) => {
-  try {
-    execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const temporalServer = await startTemporalDevServer({ binary: ensureTemporalCli(), port: await freePort(), uiPort: await freePort(), headless: true });
-const pinned = temporalServer.process.pid !== undefined && pin(1, temporalServer.process.pid) && pin(0, process.pid);
+const pinned = temporalServer.process.pid !== undefined && pinToCpu(1, temporalServer.process.pid) && pinToCpu(0, process.pid);
 const serverDatabase = await createTestDatabase(`cutover_bench_ops_${Date.now().toString(36)}`);
 const database = await openDatabase({ kind: 'postgres', url: serverDatabase.url });
 await database.migrate();

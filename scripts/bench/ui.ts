@@ -15,22 +15,14 @@ import { stopSupervisor } from '../../src/targets/local/supervisor-client.ts';
 import { chromiumPath } from '../../tests/support/browser.ts';
 import { createDemoApi } from '../demo/api.ts';
 import { pickPorts } from '../demo/ports.ts';
+import { sampleAppDefinition, sampleArtifact } from '../demo/sample-app.ts';
 import { startStack } from '../stack.ts';
+import { pinToCpu } from './pin.ts';
 import { summarize } from './stats.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = path.join(root, '.data', 'bench-ui');
 const switches = Number(process.env.BENCH_RUNS ?? 40);
-const artifact = (version: string) => path.join(root, 'examples', 'sample-app', 'releases', `${version}.mjs`);
-const pin = (cpu: number, pid: number) => {
-  try {
-    execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 // The build, timed (it is also what the page below loads).
 const buildStarted = performance.now();
 execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(root, 'web', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
@@ -57,34 +49,18 @@ const config = loadConfig({
   LOG_LEVEL: 'warn',
 });
 const logger = createLogger(config, { component: 'bench-ui' });
-const pinnedStack = pin(0, process.pid);
+const pinnedStack = pinToCpu(0, process.pid);
 const stack = await startStack(config, logger);
 const browserServer = await chromium.launchServer({
   executablePath: chromiumPath,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
 });
-const pinnedBrowser = pin(1, browserServer.process().pid!);
+const pinnedBrowser = pinToCpu(1, browserServer.process().pid!);
 try {
   const api = createDemoApi(stack.apiUrl, stack.createdAdminToken ?? '', () => {});
-  await api.registerService({
-    name: 'shop',
-    environment: 'bench',
-    definition: {
-      target: 'local',
-      image: artifact('1.0.0'),
-      local: {
-        command: [process.execPath, '${image}'],
-        port: publicPort,
-        previewPort,
-        colorPorts: { blue: bluePort, green: greenPort },
-        readiness: { path: '/healthz', intervalMs: 250, timeoutMs: 1_000 },
-        drainTimeoutMs: 2_000,
-      },
-      smokeChecks: [{ name: 'health', path: '/healthz', jsonPath: 'status', equals: 'ok' }],
-    },
-  });
+  await api.registerService({ name: 'shop', environment: 'bench', definition: sampleAppDefinition({ publicPort, previewPort, bluePort, greenPort }) });
   const timings = { rolloutPollMs: 200, monitorDurationMs: 1_000, monitorIntervalMs: 250, retentionMs: 3_600_000 };
-  for (const version of ['1.0.0', '2.0.0']) await api.release('shop', 'bench', version, artifact(version), timings);
+  for (const version of ['1.0.0', '2.0.0']) await api.release('shop', 'bench', version, sampleArtifact(version), timings);
 
   const browser = await chromium.connect(browserServer.wsEndpoint());
   const page = await (await browser.newContext()).newPage();

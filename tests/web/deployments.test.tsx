@@ -1,16 +1,10 @@
 // needs: nothing (happy-dom and a fixture API)
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { installFixtureApi, me, problem, route } from './fixture-api.ts';
+import { installFixtureApi, me, problem, route, silenceEventSource } from './fixture-api.ts';
 import { renderAt } from './render.tsx';
 
-// happy-dom has no EventSource: the traffic stream stays silent here (the browser tests get the real one).
-beforeAll(() => {
-  globalThis.EventSource = class {
-    addEventListener() {}
-    close() {}
-  } as unknown as typeof EventSource;
-});
+beforeAll(silenceEventSource);
 afterEach(cleanup);
 
 const colours = (greenShare: number) => [

@@ -47,3 +47,11 @@ export const route = (method: string, path: string | RegExp, answer: (request: {
   request.method === method && (typeof path === 'string' ? request.path === path : path.test(request.path)) ? answer(request) : undefined;
 
 export const problem = (status: number, code: string, message: string, details?: unknown) => ({ status, body: { error: { code, message, requestId: 'test', ...(details ? { details } : {}) } } });
+
+/** happy-dom has no EventSource: pages get one that stays silent (the browser tests follow real streams). */
+export function silenceEventSource(): void {
+  globalThis.EventSource = class {
+    addEventListener() {}
+    close() {}
+  } as unknown as typeof EventSource;
+}

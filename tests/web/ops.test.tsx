@@ -1,16 +1,10 @@
 // needs: nothing (happy-dom and a fixture API)
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { installFixtureApi, me, problem, route } from './fixture-api.ts';
+import { installFixtureApi, me, problem, route, silenceEventSource } from './fixture-api.ts';
 import { renderAt } from './render.tsx';
 
-// happy-dom has no EventSource: the log viewer gets one that stays silent (the browser tests follow real logs).
-beforeAll(() => {
-  globalThis.EventSource = class {
-    addEventListener() {}
-    close() {}
-  } as unknown as typeof EventSource;
-});
+beforeAll(silenceEventSource);
 afterEach(cleanup);
 
 const jobId = '33333333-3333-4333-8333-333333333333';
