@@ -1,10 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { addressBlockedUntil, clearAccountFailures, countAccountFailure, countAddressFailure } from '../../auth/login-limits.ts';
-import { hashPassword, minPasswordLength, verifyPassword } from '../../auth/passwords.ts';
-import { csrfCookie, defaultAuthSettings, sessionCookie, type AuthSettings } from '../../auth/settings.ts';
+import { hashPassword, minPasswordLength } from '../../auth/passwords.ts';
+import { csrfCookie, defaultAuthSettings, sessionCookie } from '../../auth/settings.ts';
 import { checkSignInSeat } from '../../quotas/enforce.ts';
 import { quotaExceeded } from '../middleware/quota.ts';
 import { createSession, findSessionById, markSteppedUp, revokeSession, revokeUserSessions } from '../../db/repositories/sessions.ts';
@@ -13,6 +11,7 @@ import { roles } from '../../db/schema/index.ts';
 import type { ApiDeps, AppEnv } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { callerOf } from '../middleware/auth.ts';
+import { checkPassword, clientAddress, limitedAddress } from './auth-checks.ts';
 import { checkTotpCode, totpCodeSchema } from './auth-totp.ts';
 import { createRouter } from '../router.ts';
 
@@ -123,75 +122,6 @@ const passwordRoute = createRoute({
 
 function userBody(user: User) {
   return { id: user.id, email: user.email, display_name: user.displayName, platform_admin: user.platformAdmin, totp_enabled: user.totpEnabledAt !== null };
-}
-
-const inProcess = 'in-process';
-
-/** The client's address as the socket saw it; proxies' X-Forwarded-For is not trusted. */
-function clientAddress(c: Context<AppEnv>): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    // In-process requests (app.request in tests, scripts) have no socket.
-    return inProcess;
-  }
-}
-
-function retryAfter(until: Date): string {
-  return String(Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000)));
-}
-
-/** Spent on unknown emails, so a wrong email takes as long as a wrong password. */
-let dummyHash: Promise<string> | undefined;
-
-/**
- * Checks a password for sign-in and step-up alike, under the same limits: an address that spent its failures
- * waits (429 too_many_attempts), a locked account waits (429 account_locked), a wrong password counts against
- * both. Unknown, disabled and password-less accounts answer exactly like a wrong password.
- */
-/**
- * The client's address when it is to be limited (undefined for a request from inside this process: a script or a
- * test has no address, and the account limit still holds); 429 when it spent its failures in this window.
- */
-async function limitedAddress(deps: ApiDeps, settings: AuthSettings, c: Context<AppEnv>): Promise<string | undefined> {
-  const address = clientAddress(c);
-  if (address === inProcess) return undefined;
-  const blocked = await addressBlockedUntil(deps.db, address, settings.login);
-  if (blocked) {
-    c.header('Retry-After', retryAfter(blocked));
-    throw new ApiError(429, 'too_many_attempts', `too many failed sign-ins from this address: try again after ${blocked.toISOString()}`, {
-      reset_at: blocked.toISOString(),
-    });
-  }
-  return address;
-}
-
-async function checkPassword(deps: ApiDeps, settings: AuthSettings, c: Context<AppEnv>, user: User | undefined, password: string): Promise<User> {
-  const limits = settings.login;
-  const address = await limitedAddress(deps, settings, c);
-  const limitAddress = address !== undefined;
-  if (user?.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
-    c.header('Retry-After', retryAfter(user.lockedUntil));
-    throw new ApiError(429, 'account_locked', `the account is locked after ${limits.maxFailures} failed sign-ins: try again after ${user.lockedUntil.toISOString()}`, {
-      reset_at: user.lockedUntil.toISOString(),
-    });
-  }
-  const usable = user && !user.disabledAt && user.passwordHash ? user : undefined;
-  dummyHash ??= hashPassword('not a password anyone has');
-  const matches = await verifyPassword(usable?.passwordHash ?? (await dummyHash), password);
-  if (usable && matches) {
-    if (usable.failedLogins > 0 || usable.lockedUntil) await clearAccountFailures(deps.db, usable.id);
-    return usable;
-  }
-  if (limitAddress) await countAddressFailure(deps.db, address, limits);
-  const locked = usable ? await countAccountFailure(deps.db, usable.id, limits) : undefined;
-  if (locked) {
-    c.header('Retry-After', retryAfter(locked));
-    throw new ApiError(429, 'account_locked', `the account is locked after ${limits.maxFailures} failed sign-ins: try again after ${locked.toISOString()}`, {
-      reset_at: locked.toISOString(),
-    });
-  }
-  throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
 }
 
 async function membershipsOf(deps: ApiDeps, userId: string) {
