@@ -22,6 +22,7 @@ import { deploymentRetryRoutes } from './routes/deployment-retry.ts';
 import { deploymentEventRoutes } from './routes/deployment-events.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { featureRoutes } from './routes/features.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsJobRoutes } from './routes/ops-jobs.ts';
 import { createRouter } from './router.ts';
@@ -87,6 +88,7 @@ export function createApp(given: ApiDeps) {
   v1.route('/deployments', deploymentEventRoutes(deps));
   v1.route('/audit', auditRoutes(deps));
   v1.route('/ops/jobs', opsJobRoutes(deps));
+  v1.route('/features', featureRoutes(deps));
   app.route('/api/v1', v1);
 
   app.notFound((c) => {

@@ -7,7 +7,7 @@ import { rowsOf } from './counters.ts';
 
 /** What a workspace stores, measured. */
 export interface StorageMeasurement {
-  /** pg_column_size of each of its rows: audit log, deployments and their events, services, ops jobs, runs, log lines. */
+  /** pg_column_size of each of its rows: audit log, deployments and their events, services, flags, ops jobs, runs, log lines. */
   rowsBytes: number;
   /** Sizes of the backup dumps its backup hooks and database-backup jobs wrote, in the folders they name. */
   filesBytes: number;
@@ -65,6 +65,7 @@ export async function measureStorage(db: Executor, workspaceIds: string[], now =
         + coalesce((select sum(pg_column_size(t.*)) from deployments t where t.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(t.*)) from deployment_events t where t.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(t.*)) from services t where t.workspace_id = w.id), 0)
+        + coalesce((select sum(pg_column_size(t.*)) from features t where t.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(t.*)) from ops_jobs t where t.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(r.*)) from ops_jobs j join ops_job_runs r on r.job_id = j.id where j.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(l.*)) from ops_jobs j join ops_job_runs r on r.job_id = j.id

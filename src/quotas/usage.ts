@@ -25,6 +25,7 @@ interface CountsRow {
   releases: number | string;
   jobs: number | string;
   users: number | string;
+  flags: number | string;
 }
 
 /**
@@ -49,6 +50,7 @@ export async function readWorkspaceUsage(
             (select count(distinct name) from services t where t.workspace_id = w.id) as services,
             (select count(*) from deployments t where t.workspace_id = w.id and t.status in (${statuses})) as releases,
             (select count(*) from ops_jobs t where t.workspace_id = w.id) as jobs,
+            (select count(*) from features t where t.workspace_id = w.id) as flags,
             (select count(distinct s.user_id) from sessions s
                join workspace_members m on m.user_id = s.user_id and m.workspace_id = w.id
                join users u on u.id = s.user_id
@@ -69,8 +71,7 @@ export async function readWorkspaceUsage(
       services: Number(row.services),
       concurrentReleases: Number(row.releases),
       opsJobs: Number(row.jobs),
-      // No feature flags exist yet.
-      featureFlags: 0,
+      featureFlags: Number(row.flags),
     });
   }
   return usage;

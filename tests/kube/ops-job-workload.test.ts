@@ -145,7 +145,9 @@ describe('the Kubernetes Job workload', () => {
       });
       expect(replaced.status?.conditions ?? []).toEqual([]);
       expect(second.lines).toContainEqual(['stdout', `deleted Job ${namespace}/${name} that failed in an earlier attempt`]);
-      expect(second.lines).toContainEqual(['stdout', `created Job ${namespace}/${name}`]);
+      // The log line follows the create call's answer, which may come after the Job shows up in a read.
+      const created = `created Job ${namespace}/${name}`;
+      await waitFor('the created line', () => Promise.resolve(second.lines.some(([stream, line]) => stream === 'stdout' && line === created) ? true : undefined));
       expect((await jobsOfRun(runId, namespace)).map((job) => job.metadata?.uid)).toEqual([replaced.metadata?.uid]);
       await failJob(name, namespace);
       expect(await secondRun).toEqual({ exitCode: 1 });

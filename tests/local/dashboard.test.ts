@@ -198,9 +198,10 @@ describe('the dashboard', () => {
     await page.close();
   }, 120_000);
 
-  it('shows a viewer the buttons disabled, with the reason', async () => {
+  it('shows a viewer the buttons disabled, with the reason (dark scheme)', async () => {
     const viewer = await createTestUser(ctx.harness.db, { workspaceId: ctx.workspace.id, role: 'viewer', prefix: 'ui-viewer' });
-    const page = await (await browser.newContext()).newPage();
+    // In the dark scheme, so axe checks its contrast too.
+    const page = await (await browser.newContext({ colorScheme: 'dark' })).newPage();
     await signIn(page, viewer.email, viewer.password);
     await page.goto(`${server.url}/admin/deployments?service=web-ui&environment=staging`);
     const rollback = page.getByRole('button', { name: 'Roll back' });

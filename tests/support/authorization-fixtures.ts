@@ -40,6 +40,9 @@ export interface Fixtures {
   finishedDeployment(): Promise<string>;
   /** The id of a paused ops job (far-future cron, a cleanup of this workspace's ten-year-old records). */
   opsJob(): Promise<string>;
+  /** A flag of the workspace (shared), and one for each call (for replace and delete). */
+  feature(): Promise<string>;
+  freshFeature(): Promise<string>;
   /** The same kind of job, new for each call. */
   freshOpsJob(): Promise<string>;
   /** A run of a job of its own. */
@@ -76,6 +79,19 @@ export async function bindForMatrix(harness: Harness, workspace: TestWorkspace):
 export const harmlessDefinition = (workspace: { id: string }) => ({ namespace: `authz-${workspace.id.slice(0, 8)}`, image: 'authz:1', ports: [{ port: 80 }] });
 
 /** A job whose runs change nothing: nothing in a test workspace is ten years old. */
+/** A flag that is off: evaluating it answers its default. */
+export const harmlessFlag = (key: string) => ({
+  key,
+  environment: 'dev',
+  name: key,
+  type: 'boolean',
+  variants: [
+    { key: 'off', value: false, weight: 0 },
+    { key: 'on', value: true, weight: 100 },
+  ],
+  default_variant: 'off',
+});
+
 export const harmlessJob = (name: string) => ({
   name,
   schedule: { cron: '0 0 1 1 *' },
@@ -123,6 +139,8 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
     return id;
   });
 
+  const createFeature = async () => String((await post('/api/v1/features', harmlessFlag(unique('authz-flag')))).id);
+  const feature = once(createFeature);
   const opsJob = once(createJob);
   // A job of its own: a backfill of `opsJob()` may hold its overlap lock (423) when the run is asked for.
   const opsRun = once(async () => {
@@ -164,6 +182,8 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
     busyService,
     finishedDeployment,
     opsJob,
+    feature,
+    freshFeature: createFeature,
     freshOpsJob: createJob,
     opsRun,
     freshToken,

@@ -1,4 +1,4 @@
-import { harmlessJob, type Fixtures } from './authorization-fixtures.ts';
+import { harmlessFlag, harmlessJob, type Fixtures } from './authorization-fixtures.ts';
 
 /**
  * Who may call what: one row per operation of the OpenAPI document, keyed `METHOD /full/path` as the document
@@ -254,6 +254,22 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
 
   'GET /api/v1/audit': { role: 'admin', ok: [200] },
 
+  // Feature flags: operators in the environment change them, anyone reads and evaluates.
+  'GET /api/v1/features': { role: 'viewer', ok: [200] },
+  'POST /api/v1/features': { role: 'operator', request: (fx) => ({ body: harmlessFlag(fx.unique('authz-flag')) }), ok: [201] },
+  'GET /api/v1/features/{id}': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() } }), ok: [200] },
+  'PUT /api/v1/features/{id}': {
+    role: 'operator',
+    request: async (fx) => {
+      const { key: _key, environment: _environment, ...fields } = harmlessFlag('unused');
+      return { params: { id: await fx.freshFeature() }, body: { ...fields, name: 'renamed', version: 1 } };
+    },
+    ok: [200],
+  },
+  'DELETE /api/v1/features/{id}': { role: 'operator', request: async (fx) => ({ params: { id: await fx.freshFeature() } }), ok: [204] },
+  'POST /api/v1/features/{id}/evaluate': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, body: { context: { user_id: 'u-1' } } }), ok: [200] },
+  'GET /api/v1/features/{id}/evaluate': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, query: { user_id: 'u-1' } }), ok: [200] },
+  'GET /api/v1/features/{id}/audit-log': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() } }), ok: [200] },
   'GET /api/v1/ops/jobs/schedule-preview': { role: 'viewer', request: () => ({ query: { cron: '*/15 * * * *' } }), ok: [200] },
   'GET /api/v1/ops/jobs': { role: 'viewer', ok: [200] },
   'POST /api/v1/ops/jobs': { role: 'operator', request: (fx) => ({ body: harmlessJob(fx.unique('authz-job')) }), ok: [201] },

@@ -75,6 +75,8 @@ export async function startHarness(
     logger?: Logger;
     /** Session lifetimes and step-up window (short ones test expiry); default: the production ones. */
     auth?: AuthSettings;
+    /** How long a deleted workspace waits for its purge; default: the production 30 days. */
+    workspaceRetentionMs?: number;
   } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
@@ -109,7 +111,7 @@ export async function startHarness(
     running = worker.run();
   }
   const targets = createTargetDeps({ kube: options.kube, localTarget: options.localTarget, startSupervisor: false, watchKubernetes: true });
-  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets, auth: options.auth, payloadKeys: testPayloadKeys });
+  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets, auth: options.auth, payloadKeys: testPayloadKeys, workspaceRetentionMs: options.workspaceRetentionMs });
   return {
     db: database.db,
     temporal,

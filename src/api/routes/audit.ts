@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { listAuditEntries } from '../../db/repositories/audit.ts';
+import { listAuditEntries, type AuditEntry } from '../../db/repositories/audit.ts';
 import { auditOutcomes } from '../../db/schema/index.ts';
 import type { ApiDeps } from '../context.ts';
 import { errorResponses } from '../errors.ts';
 import { callerOf, requireRole } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 
-const auditEntrySchema = z
+export const auditEntrySchema = z
   .object({
     id: z.uuid(),
     actor: z.string(),
@@ -33,23 +33,28 @@ const listAuditRoute = createRoute({
   },
 });
 
+/** An audit row as the API answers it. */
+export function toAuditBody(row: AuditEntry): z.infer<typeof auditEntrySchema> {
+  return {
+    id: row.id,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    request_id: row.requestId,
+    outcome: row.outcome,
+    status_code: row.statusCode,
+    details: row.details ?? null,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
 export function auditRoutes(deps: ApiDeps) {
   return createRouter().openapi(listAuditRoute, async (c) => {
     const { limit } = c.req.valid('query');
     const rows = await listAuditEntries(deps.db, callerOf(c).workspaceId, limit);
     return c.json(
       {
-        items: rows.map((row) => ({
-          id: row.id,
-          actor: row.actor,
-          action: row.action,
-          target: row.target,
-          request_id: row.requestId,
-          outcome: row.outcome,
-          status_code: row.statusCode,
-          details: row.details ?? null,
-          created_at: row.createdAt.toISOString(),
-        })),
+        items: rows.map(toAuditBody),
       },
       200,
     );

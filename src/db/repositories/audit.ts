@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { auditLog, type AuditOutcome } from '../schema/index.ts';
 
@@ -45,11 +45,12 @@ export async function insertAuditEntry(db: Executor, entry: NewAuditEntry): Prom
   });
 }
 
-export async function listAuditEntries(db: Executor, workspaceId: string, limit: number): Promise<AuditEntry[]> {
+/** A workspace's entries, newest first; `target`: only those about one object (say `feature/<id>`). */
+export async function listAuditEntries(db: Executor, workspaceId: string, limit: number, options: { target?: string } = {}): Promise<AuditEntry[]> {
   return db
     .select()
     .from(auditLog)
-    .where(eq(auditLog.workspaceId, workspaceId))
+    .where(and(eq(auditLog.workspaceId, workspaceId), options.target === undefined ? undefined : eq(auditLog.target, options.target)))
     .orderBy(desc(auditLog.createdAt))
     .limit(limit);
 }

@@ -6,6 +6,8 @@ import {
   bindings,
   deploymentEvents,
   deployments,
+  featureSegments,
+  features,
   opsJobLogLines,
   opsJobRuns,
   opsJobs,
@@ -136,6 +138,8 @@ export async function purgeWorkspaceRows(tx: Executor, workspaceId: string): Pro
   await count('deployment_events', tx.delete(deploymentEvents).where(eq(deploymentEvents.workspaceId, workspaceId)).returning(id));
   await count('deployments', tx.delete(deployments).where(eq(deployments.workspaceId, workspaceId)).returning(id));
   await count('services', tx.delete(services).where(eq(services.workspaceId, workspaceId)).returning(id));
+  await count('features', tx.delete(features).where(eq(features.workspaceId, workspaceId)).returning(id));
+  await count('feature_segments', tx.delete(featureSegments).where(eq(featureSegments.workspaceId, workspaceId)).returning(id));
   // Bound namespaces go with their binding (on delete cascade).
   await count('bindings', tx.delete(bindings).where(eq(bindings.workspaceId, workspaceId)).returning(id));
   await count('api_tokens', tx.delete(apiTokens).where(eq(apiTokens.workspaceId, workspaceId)).returning(id));

@@ -1,0 +1,145 @@
+// needs: Postgres, Temporal dev server
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketOf } from '../../src/flags/bucket.ts';
+import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
+
+// Feature flags through the API: create (checked as a whole), evaluate by rules, rollout and default, replace
+// with the version read, the flag's audit trail, quotas and isolation between workspaces and environments.
+let harness: Harness;
+let workspace: TestWorkspace;
+let other: TestWorkspace;
+
+beforeAll(async () => {
+  harness = await startHarness({ worker: false });
+  workspace = await createTestWorkspace(harness.db, 'flags');
+  other = await createTestWorkspace(harness.db, 'flags-other');
+});
+afterAll(() => harness?.close());
+
+const checkout = (overrides: Record<string, unknown> = {}) => ({
+  key: 'new-checkout',
+  environment: 'staging',
+  name: 'New checkout',
+  type: 'string',
+  enabled: true,
+  variants: [
+    { key: 'classic', value: 'classic', weight: 0 },
+    { key: 'one-page', value: 'one-page', weight: 100 },
+  ],
+  default_variant: 'classic',
+  rollout_pct: 25,
+  rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'ends_with', values: ['@cutover.dev'] }], variant: 'one-page' }],
+  ...overrides,
+});
+
+async function body<T>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  return JSON.parse(text) as T;
+}
+
+const as = (token: string) => ({
+  post: (path: string, json: unknown) => harness.call('POST', `/api/v1${path}`, { token, body: json }),
+  put: (path: string, json: unknown) => harness.call('PUT', `/api/v1${path}`, { token, body: json }),
+  get: (path: string) => harness.call('GET', `/api/v1${path}`, { token }),
+  delete: (path: string) => harness.call('DELETE', `/api/v1${path}`, { token }),
+});
+
+interface Feature {
+  id: string;
+  key: string;
+  version: number;
+  enabled: boolean;
+  rollout_pct: number;
+}
+interface Evaluation {
+  variant: string;
+  value: unknown;
+  reason: string;
+  rule_id: string | null;
+  bucket: number | null;
+  flag_version: number;
+}
+
+describe('feature flags', () => {
+  it('creates a flag, refuses a second with its key (409) and one that would not evaluate (422 naming the field)', async () => {
+    const operator = as(workspace.tokens.operator);
+    const created = await body<Feature>(await operator.post('/features', checkout()), 201);
+    expect(created).toMatchObject({ key: 'new-checkout', version: 1, enabled: true, rollout_pct: 25 });
+    await body(await operator.post('/features', checkout()), 409);
+    // The same key in another environment is another flag.
+    await body(await operator.post('/features', checkout({ environment: 'production', enabled: false })), 201);
+
+    const bad = async (overrides: Record<string, unknown>, field: string) => {
+      const error = await body<{ error: { details: Array<{ path: string }> } }>(await operator.post('/features', checkout({ key: 'bad', ...overrides })), 422);
+      expect(JSON.stringify(error.error.details)).toContain(field);
+    };
+    await bad({ default_variant: 'nope' }, 'default_variant');
+    await bad({ variants: [{ key: 'classic', value: 3, weight: 1 }] }, 'variants');
+    await bad({ rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'regex', values: ['(unclosed'] }] }] }, 'rules');
+    await body(await as(workspace.tokens.viewer).post('/features', checkout({ key: 'viewer-flag' })), 403);
+
+    const list = await body<{ items: Feature[] }>(await operator.get('/features?environment=staging'), 200);
+    expect(list.items.map((item) => item.key)).toEqual(['new-checkout']);
+  });
+
+  it('evaluates by rule, rollout and default, with Unleash buckets, by POST and by GET', async () => {
+    const viewer = as(workspace.tokens.viewer);
+    const { items } = await body<{ items: Feature[] }>(await viewer.get('/features?environment=staging'), 200);
+    const id = items[0]!.id;
+    const staff = await body<Evaluation>(await viewer.post(`/features/${id}/evaluate`, { context: { user_id: 'u-1', email: 'ada@cutover.dev' } }), 200);
+    expect(staff).toMatchObject({ variant: 'one-page', reason: 'TARGETING_MATCH', rule_id: 'staff', flag_version: 1 });
+
+    let inside = 0;
+    for (let i = 0; i < 200; i++) {
+      const user = `user-${i}`;
+      const result = await body<Evaluation>(await viewer.get(`/features/${id}/evaluate?user_id=${user}`), 200);
+      expect(result.bucket).toBe(bucketOf('new-checkout', user));
+      expect(result.reason).toBe(result.bucket! <= 25 ? 'SPLIT' : 'DEFAULT');
+      if (result.reason === 'SPLIT') inside++;
+    }
+    expect(inside).toBeGreaterThan(25);
+    expect(inside).toBeLessThan(80);
+
+    const production = (await body<{ items: Feature[] }>(await viewer.get('/features?environment=production'), 200)).items[0]!;
+    expect(await body<Evaluation>(await viewer.post(`/features/${production.id}/evaluate`, { context: { user_id: 'u-1' } }), 200)).toMatchObject({ reason: 'DISABLED', variant: 'classic' });
+  });
+
+  it('replaces with the version it read (409 when stale), and keeps every change with before, after and who', async () => {
+    const operator = as(workspace.tokens.operator);
+    const { items } = await body<{ items: Feature[] }>(await operator.get('/features?environment=staging'), 200);
+    const id = items[0]!.id;
+    const { key: _key, environment: _environment, ...fields } = checkout();
+    const raised = await body<Feature>(await operator.put(`/features/${id}`, { ...fields, rollout_pct: 50, version: 1 }), 200);
+    expect(raised).toMatchObject({ version: 2, rollout_pct: 50 });
+    const stale = await body<{ error: { message: string } }>(await operator.put(`/features/${id}`, { ...fields, rollout_pct: 75, version: 1 }), 409);
+    expect(stale.error.message).toMatch(/changed since version 1 \(it is at 2\)/);
+    await body(await operator.put(`/features/${id}`, { ...fields, default_variant: 'gone', version: 2 }), 422);
+
+    const audit = await body<{ items: Array<{ action: string; actor: string; details: { before: { rollout_pct: number } | null; after: { rollout_pct: number } } }> }>(
+      await operator.get(`/features/${id}/audit-log`),
+      200,
+    );
+    const update = audit.items.find((item) => item.action === 'feature.update' && item.details?.after?.rollout_pct === 50);
+    expect(update).toMatchObject({ actor: `${workspace.name}-operator`, details: { before: { rollout_pct: 25 }, after: { rollout_pct: 50 } } });
+    expect(audit.items.some((item) => item.action === 'feature.create')).toBe(true);
+  });
+
+  it('keeps workspaces apart, counts flags against the quota, and deletes', async () => {
+    const { items } = await body<{ items: Feature[] }>(await as(workspace.tokens.viewer).get('/features'), 200);
+    const id = items[0]!.id;
+    await body(await as(other.tokens.owner).get(`/features/${id}`), 404);
+    await body(await as(other.tokens.owner).post(`/features/${id}/evaluate`, { context: {} }), 404);
+    expect((await body<{ items: Feature[] }>(await as(other.tokens.viewer).get('/features'), 200)).items).toEqual([]);
+
+    const put = await harness.call('PUT', `/api/v1/workspaces/${other.id}/quotas`, { token: other.platformAdmin, body: { feature_flags: 1 } });
+    expect(put.status).toBe(200);
+    await body(await as(other.tokens.operator).post('/features', checkout({ key: 'first' })), 201);
+    const refused = await body<{ error: { code: string; details: { quota: string } } }>(await as(other.tokens.operator).post('/features', checkout({ key: 'second' })), 429);
+    expect(refused.error).toMatchObject({ code: 'quota_exceeded', details: { quota: 'feature_flags' } });
+
+    await body(await as(workspace.tokens.viewer).delete(`/features/${id}`), 403);
+    expect((await as(workspace.tokens.operator).delete(`/features/${id}`)).status).toBe(204);
+    await body(await as(workspace.tokens.viewer).get(`/features/${id}`), 404);
+  });
+});
