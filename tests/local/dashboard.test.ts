@@ -194,7 +194,9 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Delete workspace' }).click();
     await page.getByRole('dialog').getByLabel(/Type delete to delete/).fill('delete');
     await page.getByRole('dialog').getByRole('button', { name: 'delete' }).click();
-    await expect.poll(() => panel.locator('p.notice').textContent()).toBe(`${name} deleted; a platform admin can restore it for 30 days`);
+    await expect.poll(() => page.getByTestId('page-notice').textContent()).toBe(`${name} deleted; a platform admin can restore it for 30 days`);
+    // It left the list with its panel.
+    await expect.poll(() => page.getByRole('link', { name }).count()).toBe(0);
     await page.close();
   }, 120_000);
 

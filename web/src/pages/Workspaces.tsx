@@ -28,9 +28,16 @@ export function WorkspacesPage() {
   const workspaces = useQuery({ queryKey: ['workspaces'], queryFn: () => ok(api.GET('/workspaces')) });
   const platformAdmin = me?.user?.platform_admin ?? false;
   const selected = workspaces.data?.items.find((workspace) => workspace.id === id);
+  // Said here, not in the workspace's panel: a deleted workspace leaves the list, and its panel with it.
+  const [notice, setNotice] = useState<string>();
   return (
     <main className="ops">
       <h1>Workspaces</h1>
+      {notice && (
+        <p role="alert" className="notice" data-testid="page-notice">
+          {notice}
+        </p>
+      )}
       {workspaces.error && <p role="alert" className="problem">{workspaces.error.message}</p>}
       <table>
         <thead>
@@ -66,7 +73,7 @@ export function WorkspacesPage() {
         </tbody>
       </table>
       {platformAdmin ? <CreateWorkspace /> : <p className="reason">Creating a workspace needs a platform admin.</p>}
-      {selected && <WorkspacePanel key={selected.id} workspace={selected} platformAdmin={platformAdmin} />}
+      {selected && <WorkspacePanel key={selected.id} workspace={selected} platformAdmin={platformAdmin} onDeleted={setNotice} />}
     </main>
   );
 }
@@ -113,7 +120,7 @@ function CreateWorkspace() {
   );
 }
 
-function WorkspacePanel({ workspace, platformAdmin }: { workspace: Schemas['Workspace']; platformAdmin: boolean }) {
+function WorkspacePanel({ workspace, platformAdmin, onDeleted }: { workspace: Schemas['Workspace']; platformAdmin: boolean; onDeleted: (notice: string) => void }) {
   const queryClient = useQueryClient();
   const { data: me } = useMe();
   const myRole = me?.workspaces.find((entry) => entry.id === workspace.id)?.role ?? (platformAdmin ? 'owner' : 'viewer');
@@ -256,7 +263,7 @@ function WorkspacePanel({ workspace, platformAdmin }: { workspace: Schemas['Work
             if (error instanceof ApiProblem && error.code === 'step_up_required') throw new Error('enter your password (or TOTP code) above first: deleting needs a recent re-authentication');
             throw error;
           }
-          setNotice(`${workspace.name} deleted; a platform admin can restore it for 30 days`);
+          onDeleted(`${workspace.name} deleted; a platform admin can restore it for 30 days`);
           await refresh();
         }}
       >
