@@ -6363,6 +6363,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/flags/{environment}/ofrep/v1/evaluate/flags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OFREP: evaluate one flag of an environment for a context */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    environment: string;
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        context?: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description The evaluation */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OfrepEvaluation"];
+                    };
+                };
+                /** @description The context is not an object */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OfrepFailure"];
+                    };
+                };
+                /** @description Missing or unknown token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such flag */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OfrepFailure"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/flags/{environment}/ofrep/v1/evaluate/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OFREP: evaluate every flag of an environment for a context; If-None-Match with the last ETag answers 304 when nothing changed */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    environment: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        context?: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description The evaluations */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            flags: (components["schemas"]["OfrepEvaluation"] | components["schemas"]["OfrepFailure"])[];
+                        };
+                    };
+                };
+                /** @description Unchanged since the ETag sent */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or unknown token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -7356,6 +7508,20 @@ export interface components {
             context_matched: boolean;
             flag_version: number;
             error?: string;
+        };
+        OfrepEvaluation: {
+            key: string;
+            reason: string;
+            variant: string;
+            value?: unknown;
+            metadata: {
+                [key: string]: unknown;
+            };
+        };
+        OfrepFailure: {
+            key: string;
+            errorCode: string;
+            errorDetails?: string;
         };
     };
     responses: never;

@@ -23,6 +23,7 @@ import { deploymentEventRoutes } from './routes/deployment-events.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { featureRoutes } from './routes/features.ts';
+import { ofrepRoutes } from './routes/ofrep.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsJobRoutes } from './routes/ops-jobs.ts';
 import { createRouter } from './router.ts';
@@ -89,6 +90,7 @@ export function createApp(given: ApiDeps) {
   v1.route('/audit', auditRoutes(deps));
   v1.route('/ops/jobs', opsJobRoutes(deps));
   v1.route('/features', featureRoutes(deps));
+  v1.route('/flags', ofrepRoutes(deps));
   app.route('/api/v1', v1);
 
   app.notFound((c) => {

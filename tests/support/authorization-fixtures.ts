@@ -42,6 +42,8 @@ export interface Fixtures {
   opsJob(): Promise<string>;
   /** A flag of the workspace (shared), and one for each call (for replace and delete). */
   feature(): Promise<string>;
+  /** The key of a flag in `dev` (OFREP names flags by key). */
+  featureKey(): Promise<string>;
   freshFeature(): Promise<string>;
   /** The same kind of job, new for each call. */
   freshOpsJob(): Promise<string>;
@@ -141,6 +143,11 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
 
   const createFeature = async () => String((await post('/api/v1/features', harmlessFlag(unique('authz-flag')))).id);
   const feature = once(createFeature);
+  const featureKey = once(async () => {
+    const key = unique('authz-flag');
+    await post('/api/v1/features', harmlessFlag(key));
+    return key;
+  });
   const opsJob = once(createJob);
   // A job of its own: a backfill of `opsJob()` may hold its overlap lock (423) when the run is asked for.
   const opsRun = once(async () => {
@@ -183,6 +190,7 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
     finishedDeployment,
     opsJob,
     feature,
+    featureKey,
     freshFeature: createFeature,
     freshOpsJob: createJob,
     opsRun,

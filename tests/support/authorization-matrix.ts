@@ -270,6 +270,14 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
   'POST /api/v1/features/{id}/evaluate': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, body: { context: { user_id: 'u-1' } } }), ok: [200] },
   'GET /api/v1/features/{id}/evaluate': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, query: { user_id: 'u-1' } }), ok: [200] },
   'GET /api/v1/features/{id}/audit-log': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() } }), ok: [200] },
+  // OFREP answers in the protocol's own shapes (another workspace's flag is its FLAG_NOT_FOUND: ofrep.test.ts).
+  'POST /api/v1/flags/{environment}/ofrep/v1/evaluate/flags/{key}': {
+    role: 'viewer',
+    request: async (fx) => ({ params: { environment: 'dev', key: await fx.featureKey() }, body: { context: { targetingKey: 'u-1' } } }),
+    ok: [200],
+    platformScoped: true,
+  },
+  'POST /api/v1/flags/{environment}/ofrep/v1/evaluate/flags': { role: 'viewer', request: () => ({ params: { environment: 'dev' }, body: { context: {} } }), ok: [200], platformScoped: true },
   'GET /api/v1/ops/jobs/schedule-preview': { role: 'viewer', request: () => ({ query: { cron: '*/15 * * * *' } }), ok: [200] },
   'GET /api/v1/ops/jobs': { role: 'viewer', ok: [200] },
   'POST /api/v1/ops/jobs': { role: 'operator', request: (fx) => ({ body: harmlessJob(fx.unique('authz-job')) }), ok: [201] },

@@ -5,6 +5,8 @@ import type { AppEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 
 const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Evaluations change nothing; POST only carries their context (OFREP mandates it). A row each would flood the log. */
+const readsSentAsPost = /^\/api\/v1\/(?:features\/[^/]+\/evaluate|flags\/[^/]+\/ofrep\/v1\/evaluate\/flags(?:\/[^/]+)?)$/;
 
 /**
  * Writes one audit row for every mutating request, allowed or not, after the handler ran.
@@ -13,7 +15,7 @@ const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function auditMutations(db: Database) {
   return createMiddleware<AppEnv>(async (c, next) => {
     await next();
-    if (readOnly.has(c.req.method)) return;
+    if (readOnly.has(c.req.method) || readsSentAsPost.test(c.req.path)) return;
     // A client past its API-call quota is refused before it does anything; a row for each refusal would let it
     // grow the audit log (and its storage) at full speed. The windows and the quota.warning events record it.
     if (c.error instanceof ApiError && c.error.code === 'quota_exceeded' && /^api_calls_per_/.test(String((c.error.details as { quota?: unknown } | undefined)?.quota))) return;
