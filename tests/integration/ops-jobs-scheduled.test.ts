@@ -55,10 +55,14 @@ async function runs(jobId: string): Promise<RunBody[]> {
 const finished = (run: RunBody) => !['pending', 'running'].includes(run.status);
 
 async function runOnce(jobId: string): Promise<RunBody> {
-  const response = await harness.call('POST', `/api/v1/ops/jobs/${jobId}/trigger`, {
-    token: workspace.tokens.operator,
-    body: { confirm: true },
-  });
+  // A run whose outcome is recorded may still be closing in Temporal for a moment, and the Schedule would drop a
+  // trigger then (overlap: skip): the API answers 423 until it has closed, so try again for a few seconds.
+  const trigger = () => harness.call('POST', `/api/v1/ops/jobs/${jobId}/trigger`, { token: workspace.tokens.operator, body: { confirm: true } });
+  let response = await trigger();
+  for (let attempt = 0; response.status === 423 && attempt < 20; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    response = await trigger();
+  }
   expect(response.status, await response.clone().text()).toBe(202);
   const { run_id: runId } = (await response.json()) as { run_id: string };
   return eventually(async () => (await runs(jobId)).find((run) => run.id === runId && finished(run)), 30_000);
