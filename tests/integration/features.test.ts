@@ -1,6 +1,7 @@
 // needs: Postgres, Temporal dev server
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/flags/bucket.ts';
+import { checkoutFlag } from '../support/flags.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 // Feature flags through the API: create (checked as a whole), evaluate by rules, rollout and default, replace
@@ -15,22 +16,6 @@ beforeAll(async () => {
   other = await createTestWorkspace(harness.db, 'flags-other');
 });
 afterAll(() => harness?.close());
-
-const checkout = (overrides: Record<string, unknown> = {}) => ({
-  key: 'new-checkout',
-  environment: 'staging',
-  name: 'New checkout',
-  type: 'string',
-  enabled: true,
-  variants: [
-    { key: 'classic', value: 'classic', weight: 0 },
-    { key: 'one-page', value: 'one-page', weight: 100 },
-  ],
-  default_variant: 'classic',
-  rollout_pct: 25,
-  rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'ends_with', values: ['@cutover.dev'] }], variant: 'one-page' }],
-  ...overrides,
-});
 
 async function body<T>(response: Response, status: number): Promise<T> {
   const text = await response.text();
@@ -64,20 +49,20 @@ interface Evaluation {
 describe('feature flags', () => {
   it('creates a flag, refuses a second with its key (409) and one that would not evaluate (422 naming the field)', async () => {
     const operator = as(workspace.tokens.operator);
-    const created = await body<Feature>(await operator.post('/features', checkout()), 201);
+    const created = await body<Feature>(await operator.post('/features', checkoutFlag()), 201);
     expect(created).toMatchObject({ key: 'new-checkout', version: 1, enabled: true, rollout_pct: 25 });
-    await body(await operator.post('/features', checkout()), 409);
+    await body(await operator.post('/features', checkoutFlag()), 409);
     // The same key in another environment is another flag.
-    await body(await operator.post('/features', checkout({ environment: 'production', enabled: false })), 201);
+    await body(await operator.post('/features', checkoutFlag({ environment: 'production', enabled: false })), 201);
 
     const bad = async (overrides: Record<string, unknown>, field: string) => {
-      const error = await body<{ error: { details: Array<{ path: string }> } }>(await operator.post('/features', checkout({ key: 'bad', ...overrides })), 422);
+      const error = await body<{ error: { details: Array<{ path: string }> } }>(await operator.post('/features', checkoutFlag({ key: 'bad', ...overrides })), 422);
       expect(JSON.stringify(error.error.details)).toContain(field);
     };
     await bad({ default_variant: 'nope' }, 'default_variant');
     await bad({ variants: [{ key: 'classic', value: 3, weight: 1 }] }, 'variants');
     await bad({ rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'regex', values: ['(unclosed'] }] }] }, 'rules');
-    await body(await as(workspace.tokens.viewer).post('/features', checkout({ key: 'viewer-flag' })), 403);
+    await body(await as(workspace.tokens.viewer).post('/features', checkoutFlag({ key: 'viewer-flag' })), 403);
 
     const list = await body<{ items: Feature[] }>(await operator.get('/features?environment=staging'), 200);
     expect(list.items.map((item) => item.key)).toEqual(['new-checkout']);
@@ -109,7 +94,7 @@ describe('feature flags', () => {
     const operator = as(workspace.tokens.operator);
     const { items } = await body<{ items: Feature[] }>(await operator.get('/features?environment=staging'), 200);
     const id = items[0]!.id;
-    const { key: _key, environment: _environment, ...fields } = checkout();
+    const { key: _key, environment: _environment, ...fields } = checkoutFlag();
     const raised = await body<Feature>(await operator.put(`/features/${id}`, { ...fields, rollout_pct: 50, version: 1 }), 200);
     expect(raised).toMatchObject({ version: 2, rollout_pct: 50 });
     const stale = await body<{ error: { message: string } }>(await operator.put(`/features/${id}`, { ...fields, rollout_pct: 75, version: 1 }), 409);
@@ -134,8 +119,8 @@ describe('feature flags', () => {
 
     const put = await harness.call('PUT', `/api/v1/workspaces/${other.id}/quotas`, { token: other.platformAdmin, body: { feature_flags: 1 } });
     expect(put.status).toBe(200);
-    await body(await as(other.tokens.operator).post('/features', checkout({ key: 'first' })), 201);
-    const refused = await body<{ error: { code: string; details: { quota: string } } }>(await as(other.tokens.operator).post('/features', checkout({ key: 'second' })), 429);
+    await body(await as(other.tokens.operator).post('/features', checkoutFlag({ key: 'first' })), 201);
+    const refused = await body<{ error: { code: string; details: { quota: string } } }>(await as(other.tokens.operator).post('/features', checkoutFlag({ key: 'second' })), 429);
     expect(refused.error).toMatchObject({ code: 'quota_exceeded', details: { quota: 'feature_flags' } });
 
     await body(await as(workspace.tokens.viewer).delete(`/features/${id}`), 403);

@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/index.ts';
 import { serveForCli } from '../support/cli.ts';
+import { checkoutFlag } from '../support/flags.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 
 // OFREP through the published OpenFeature provider (@openfeature/ofrep-provider on @openfeature/server-sdk),
@@ -19,20 +20,8 @@ beforeAll(async () => {
   server = await serveForCli(harness.app);
   const created = await harness.call('POST', '/api/v1/features', {
     token: workspace.tokens.operator,
-    body: {
-      key: 'new-checkout',
-      environment: 'staging',
-      name: 'New checkout',
-      type: 'string',
-      enabled: true,
-      variants: [
-        { key: 'classic', value: 'classic', weight: 0 },
-        { key: 'one-page', value: 'one-page', weight: 100 },
-      ],
-      default_variant: 'classic',
-      rollout_pct: 0,
-      rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'ends_with', values: ['@cutover.dev'] }], variant: 'one-page' }],
-    },
+    // No rollout: only the staff rule gives one-page.
+    body: checkoutFlag({ rollout_pct: 0 }),
   });
   expect(created.status, await created.clone().text()).toBe(201);
 });

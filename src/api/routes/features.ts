@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listAuditEntries } from '../../db/repositories/audit.ts';
-import { deleteFeature, findFeature, insertFeature, listFeatures, listSegments, replaceFeature, type FeatureRow } from '../../db/repositories/features.ts';
+import { deleteFeature, findFeature, insertFeature, listFeatures, loadSegments, replaceFeature, toFlagDefinition, type FeatureRow } from '../../db/repositories/features.ts';
 import { flagBodySchema, flagFieldsSchema, type FlagBody } from '../../flags/definition.ts';
-import { evaluateFlag, type EvaluationContext, type FlagDefinition, type Segment } from '../../flags/evaluate.ts';
-import type { Executor } from '../../db/client.ts';
+import { evaluateFlag, type EvaluationContext, type FlagDefinition } from '../../flags/evaluate.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { assertEnvironmentRole, callerOf } from '../middleware/auth.ts';
@@ -126,12 +125,8 @@ function definitionOf(body: Omit<FlagBody, 'key' | 'environment' | 'name' | 'des
   return { type: body.type, variants: body.variants, default_variant: body.default_variant, rollout_pct: body.rollout_pct, rules: body.rules, stickiness: body.stickiness };
 }
 
-function flagOf(row: FeatureRow): FlagDefinition {
-  return { ...(row.definition as unknown as Definition), key: row.key, enabled: row.enabled, version: row.version };
-}
-
 function toFeatureBody(row: FeatureRow): z.infer<typeof featureSchema> {
-  const flag = flagOf(row);
+  const flag = toFlagDefinition(row);
   return {
     id: row.id,
     key: row.key,
@@ -152,11 +147,6 @@ function toFeatureBody(row: FeatureRow): z.infer<typeof featureSchema> {
   };
 }
 
-async function segmentsOf(db: Executor, workspaceId: string, environment: string): Promise<Map<string, Segment>> {
-  const rows = await listSegments(db, workspaceId, environment);
-  return new Map(rows.map((row) => [row.key, { key: row.key, conditions: row.conditions as Segment['conditions'] }]));
-}
-
 export function featureRoutes(deps: ApiDeps) {
   const load = async (workspaceId: string, id: string) => {
     const row = await findFeature(deps.db, workspaceId, id);
@@ -165,7 +155,7 @@ export function featureRoutes(deps: ApiDeps) {
   };
   const evaluate = async (workspaceId: string, id: string, context: EvaluationContext) => {
     const row = await load(workspaceId, id);
-    return evaluateFlag(flagOf(row), context, await segmentsOf(deps.db, workspaceId, row.environment));
+    return evaluateFlag(toFlagDefinition(row), context, await loadSegments(deps.db, workspaceId, row.environment));
   };
   return createRouter()
     .openapi(listRoute, async (c) => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { listFeatures, listSegments } from '../../db/repositories/features.ts';
+import { listFeatures, loadSegments, toFlagDefinition } from '../../db/repositories/features.ts';
 import { evaluateFlag, type EvaluationContext, type FlagDefinition, type Segment } from '../../flags/evaluate.ts';
 import type { ApiDeps } from '../context.ts';
 import { errorResponses } from '../errors.ts';
@@ -74,9 +74,8 @@ function ofrepAnswer(flag: FlagDefinition, given: Record<string, unknown>, segme
 
 export function ofrepRoutes(deps: ApiDeps) {
   const load = async (workspaceId: string, environment: string) => {
-    const [rows, segmentRows] = await Promise.all([listFeatures(deps.db, workspaceId, environment), listSegments(deps.db, workspaceId, environment)]);
-    const flags = rows.map((row) => ({ ...(row.definition as unknown as Omit<FlagDefinition, 'key' | 'enabled' | 'version'>), key: row.key, enabled: row.enabled, version: row.version }));
-    const segments = new Map(segmentRows.map((row) => [row.key, { key: row.key, conditions: row.conditions as Segment['conditions'] }]));
+    const [rows, segments] = await Promise.all([listFeatures(deps.db, workspaceId, environment), loadSegments(deps.db, workspaceId, environment)]);
+    const flags = rows.map(toFlagDefinition);
     return { flags, segments };
   };
   const contextOf = (body: unknown): Record<string, unknown> | undefined => {

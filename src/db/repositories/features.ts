@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
+import type { FlagDefinition, Segment } from '../../flags/evaluate.ts';
 import { featureSegments, features } from '../schema/index.ts';
 
 export type FeatureRow = typeof features.$inferSelect;
@@ -45,6 +46,13 @@ export async function deleteFeature(db: Executor, workspaceId: string, id: strin
   return rows.length > 0;
 }
 
-export async function listSegments(db: Executor, workspaceId: string, environment: string) {
-  return db.select().from(featureSegments).where(and(eq(featureSegments.workspaceId, workspaceId), eq(featureSegments.environment, environment)));
+/** What evaluation needs of a stored flag: its definition, with its key, state and version. */
+export function toFlagDefinition(row: FeatureRow): FlagDefinition {
+  return { ...(row.definition as unknown as Omit<FlagDefinition, 'key' | 'enabled' | 'version'>), key: row.key, enabled: row.enabled, version: row.version };
+}
+
+/** An environment's segments by key, as evaluation takes them. */
+export async function loadSegments(db: Executor, workspaceId: string, environment: string): Promise<Map<string, Segment>> {
+  const rows = await db.select().from(featureSegments).where(and(eq(featureSegments.workspaceId, workspaceId), eq(featureSegments.environment, environment)));
+  return new Map(rows.map((row) => [row.key, { key: row.key, conditions: row.conditions as Segment['conditions'] }]));
 }
