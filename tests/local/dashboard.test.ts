@@ -212,6 +212,7 @@ describe('the dashboard', () => {
     expect(await page.getByText('needs the operator role in staging; you are viewer').first().isVisible()).toBe(true);
     expect(await page.getByRole('slider', { name: 'Traffic to green' }).isDisabled()).toBe(true);
     expect(await accessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: shot('viewer-dark.png') });
     await page.close();
   });
 });
