@@ -6,6 +6,7 @@ import { platformPorts } from '../src/bindings/platform-ports.ts';
 import { authSettingsFromConfig } from '../src/auth/settings.ts';
 import { bootstrapAdmin, bootstrapAdminUser, bootstrapBindings } from '../src/bootstrap.ts';
 import type { Config } from '../src/config.ts';
+import { startFlagChangeFeed } from '../src/flags/changes.ts';
 import { databaseOptionsFromConfig, openDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import type { Logger } from '../src/logger.ts';
 import { connectTemporalClient, connectTemporalWorker } from '../src/temporal/connection.ts';
@@ -106,8 +107,11 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     cleanups.push(() => temporal.connection.close());
     const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
     cleanups.push(() => targets.close());
+    const flagChanges = await startFlagChangeFeed(database.listen, logger);
+    cleanups.push(() => flagChanges.close());
     const app = createApp({
       targets,
+      flagChanges,
       db: database.db,
       temporal,
       logger: logger.child({ component: 'api' }),

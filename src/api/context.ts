@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import type { Role } from '../db/schema/index.ts';
 import type { AuthSettings } from '../auth/settings.ts';
+import type { FlagChangeFeed } from '../flags/changes.ts';
 import type { Logger } from '../logger.ts';
 import type { PayloadKey } from '../temporal/codec.ts';
 import type { TargetDeps } from '../targets/registry.ts';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   dashboardDir?: string;
   /** The platform's payload keys, oldest first: they seal TOTP secrets at rest. Without them TOTP answers 503. */
   payloadKeys?: readonly PayloadKey[];
+  /** Wakes flag streams when a flag changes (LISTEN/NOTIFY); without it they read the configuration every second. */
+  flagChanges?: FlagChangeFeed;
 }
 
 /** How the caller authenticated: a workspace's service token (CI), a user's personal token, or a browser session. */

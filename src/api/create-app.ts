@@ -23,7 +23,13 @@ import { deploymentEventRoutes } from './routes/deployment-events.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { featureRoutes } from './routes/features.ts';
+import { featureCheckRoutes } from './routes/feature-check.ts';
+import { featureCopyRoutes } from './routes/feature-copy.ts';
+import { featurePreviewRoutes } from './routes/feature-preview.ts';
+import { segmentRoutes } from './routes/feature-segments.ts';
 import { ofrepRoutes } from './routes/ofrep.ts';
+import { flagStreamRoutes } from './routes/flag-stream.ts';
+import { featureEventRoutes } from './routes/feature-events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsJobRoutes } from './routes/ops-jobs.ts';
 import { createRouter } from './router.ts';
@@ -89,8 +95,14 @@ export function createApp(given: ApiDeps) {
   v1.route('/deployments', deploymentEventRoutes(deps));
   v1.route('/audit', auditRoutes(deps));
   v1.route('/ops/jobs', opsJobRoutes(deps));
+  v1.route('/features', featureEventRoutes(deps));
   v1.route('/features', featureRoutes(deps));
+  v1.route('/features', featureCopyRoutes(deps));
+  v1.route('/features', featureCheckRoutes(deps));
+  v1.route('/features', featurePreviewRoutes(deps));
+  v1.route('/segments', segmentRoutes(deps));
   v1.route('/flags', ofrepRoutes(deps));
+  v1.route('/flags', flagStreamRoutes(deps));
   app.route('/api/v1', v1);
 
   app.notFound((c) => {

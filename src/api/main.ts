@@ -3,6 +3,7 @@ import { platformPorts } from '../bindings/platform-ports.ts';
 import { authSettingsFromConfig } from '../auth/settings.ts';
 import { bootstrapAdmin, bootstrapAdminUser } from '../bootstrap.ts';
 import { loadConfig } from '../config.ts';
+import { startFlagChangeFeed } from '../flags/changes.ts';
 import { databaseOptionsFromConfig, openDatabase } from '../db/client.ts';
 import { createLogger } from '../logger.ts';
 import { createTargetDeps } from '../targets/deps.ts';
@@ -25,8 +26,10 @@ if (config.CUTOVER_ADMIN_PASSWORD) {
 const payloadKeys = resolvePayloadKeys(config, logger);
 const temporal = await connectTemporalClient(config, payloadKeys);
 const targets = createTargetDeps({ localTarget: config.localTarget, startSupervisor: false, watchKubernetes: true });
+const flagChanges = await startFlagChangeFeed(database.listen, logger);
 const app = createApp({
   targets,
+  flagChanges,
   db: database.db,
   temporal,
   logger,
@@ -45,6 +48,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void (async () => {
       await server.close();
       await targets.close();
+      await flagChanges.close();
       await temporal.connection.close();
       await database.close();
       logger.info('api stopped');

@@ -24,6 +24,11 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Applies the committed migrations in drizzle/; safe to call on every start. */
   migrate(): Promise<void>;
+  /**
+   * Calls `onNotify` with the payload of every NOTIFY on `channel` (postgres.js keeps one connection for it and
+   * listens again after a reconnect); the function it resolves to stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db: db as unknown as Database,
       kind: 'postgres',
       migrate: () => migratePostgres(db, { migrationsFolder }),
+      listen: async (channel, onNotify) => {
+        const request = await sql.listen(channel, onNotify);
+        return () => request.unlisten();
+      },
       close: () => sql.end({ timeout: 5 }),
     };
   }
@@ -58,6 +67,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     db: db as unknown as Database,
     kind: 'pglite',
     migrate: () => migratePglite(db, { migrationsFolder }),
+    listen: async (channel, onNotify) => {
+      const unlisten = await client.listen(channel, onNotify);
+      return () => unlisten();
+    },
     close: () => client.close(),
   };
 }

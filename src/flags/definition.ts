@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 
 /** What the API takes for a flag; checked as a whole so a saved flag always evaluates (src/flags/evaluate.ts). */
 
-const keySchema = z.string().regex(/^[a-z0-9]([-_.a-z0-9]{0,62}[a-z0-9])?$/, 'lower-case letters, digits, "-", "_" and ".", at most 64');
+export const keySchema = z.string().regex(/^[a-z0-9]([-_.a-z0-9]{0,62}[a-z0-9])?$/, 'lower-case letters, digits, "-", "_" and ".", at most 64');
 const operators = ['in', 'not_in', 'equals', 'starts_with', 'ends_with', 'regex', 'semver_eq', 'semver_gt', 'semver_lt', 'num_eq', 'num_gt', 'num_gte', 'num_lt', 'num_lte'] as const;
 
 export const conditionSchema = z

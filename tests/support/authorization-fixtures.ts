@@ -45,6 +45,9 @@ export interface Fixtures {
   /** The key of a flag in `dev` (OFREP names flags by key). */
   featureKey(): Promise<string>;
   freshFeature(): Promise<string>;
+  /** A segment of `dev` (shared), and one for each call (for replace and delete). */
+  segment(): Promise<string>;
+  freshSegment(): Promise<string>;
   /** The same kind of job, new for each call. */
   freshOpsJob(): Promise<string>;
   /** A run of a job of its own. */
@@ -148,6 +151,8 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
     await post('/api/v1/features', harmlessFlag(key));
     return key;
   });
+  const createSegment = async () =>
+    String((await post('/api/v1/segments', { key: unique('authz-segment'), environment: 'dev', conditions: [{ attribute: 'plan', operator: 'in', values: ['matrix'] }] })).id);
   const opsJob = once(createJob);
   // A job of its own: a backfill of `opsJob()` may hold its overlap lock (423) when the run is asked for.
   const opsRun = once(async () => {
@@ -192,6 +197,8 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
     feature,
     featureKey,
     freshFeature: createFeature,
+    segment: once(createSegment),
+    freshSegment: createSegment,
     freshOpsJob: createJob,
     opsRun,
     freshToken,

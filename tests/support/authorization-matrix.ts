@@ -270,6 +270,25 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
   'POST /api/v1/features/{id}/evaluate': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, body: { context: { user_id: 'u-1' } } }), ok: [200] },
   'GET /api/v1/features/{id}/evaluate': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, query: { user_id: 'u-1' } }), ok: [200] },
   'GET /api/v1/features/{id}/audit-log': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() } }), ok: [200] },
+  // A fresh flag each call, so every copy creates (201) rather than replaces the last one's.
+  'POST /api/v1/features/{id}/copy': { role: 'operator', request: async (fx) => ({ params: { id: await fx.freshFeature() }, body: { environment: 'staging' } }), ok: [201] },
+  // By key, not id: another workspace has no flag of that key (404).
+  'GET /api/v1/features/{key}/check': { role: 'viewer', request: async (fx) => ({ params: { key: await fx.featureKey() }, query: { environment: 'dev', userId: 'u-1' } }), ok: [200] },
+  'POST /api/v1/features/{id}/preview': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, body: { rollout_pct: 50 } }), ok: [200] },
+  // Segments: operators in the environment change them, anyone reads them.
+  'GET /api/v1/segments': { role: 'viewer', ok: [200] },
+  'POST /api/v1/segments': {
+    role: 'operator',
+    request: (fx) => ({ body: { key: fx.unique('authz-segment'), environment: 'dev', conditions: [{ attribute: 'plan', operator: 'in', values: ['matrix'] }] } }),
+    ok: [201],
+  },
+  'GET /api/v1/segments/{id}': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.segment() } }), ok: [200] },
+  'PUT /api/v1/segments/{id}': {
+    role: 'operator',
+    request: async (fx) => ({ params: { id: await fx.freshSegment() }, body: { conditions: [{ attribute: 'plan', operator: 'in', values: ['other'] }] } }),
+    ok: [200],
+  },
+  'DELETE /api/v1/segments/{id}': { role: 'operator', request: async (fx) => ({ params: { id: await fx.freshSegment() } }), ok: [204] },
   // OFREP answers in the protocol's own shapes (another workspace's flag is its FLAG_NOT_FOUND: ofrep.test.ts).
   'POST /api/v1/flags/{environment}/ofrep/v1/evaluate/flags/{key}': {
     role: 'viewer',
@@ -278,6 +297,14 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
     platformScoped: true,
   },
   'POST /api/v1/flags/{environment}/ofrep/v1/evaluate/flags': { role: 'viewer', request: () => ({ params: { environment: 'dev' }, body: { context: {} } }), ok: [200], platformScoped: true },
+  // The stream of an environment's configuration (another workspace's caller sees its own, empty: flag-provider.test.ts).
+  'GET /api/v1/flags/{environment}/stream': { role: 'viewer', request: () => ({ params: { environment: 'dev' }, query: { max_ms: '1000' } }), ok: [200], platformScoped: true },
+  'POST /api/v1/features/events': {
+    role: 'viewer',
+    request: (fx) => ({ body: { environment: 'dev', events: [{ id: fx.unique('authz-event'), kind: 'conversion', metric: 'signup', subject: 'u-1' }] } }),
+    ok: [202],
+  },
+  'GET /api/v1/features/{id}/stats': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, query: { metric: 'signup' } }), ok: [200] },
   'GET /api/v1/ops/jobs/schedule-preview': { role: 'viewer', request: () => ({ query: { cron: '*/15 * * * *' } }), ok: [200] },
   'GET /api/v1/ops/jobs': { role: 'viewer', ok: [200] },
   'POST /api/v1/ops/jobs': { role: 'operator', request: (fx) => ({ body: harmlessJob(fx.unique('authz-job')) }), ok: [201] },

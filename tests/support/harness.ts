@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { createApp, type App } from '../../src/api/create-app.ts';
 import type { AuthSettings } from '../../src/auth/settings.ts';
 import { createTargetDeps } from '../../src/targets/deps.ts';
+import { startFlagChangeFeed } from '../../src/flags/changes.ts';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.ts';
 import { createApiToken, createWorkspace } from '../../src/db/repositories/workspaces.ts';
 import { bindTestWorkspace, testNamespace, testPolicy } from './bindings.ts';
@@ -111,7 +112,8 @@ export async function startHarness(
     running = worker.run();
   }
   const targets = createTargetDeps({ kube: options.kube, localTarget: options.localTarget, startSupervisor: false, watchKubernetes: true });
-  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets, auth: options.auth, payloadKeys: testPayloadKeys, workspaceRetentionMs: options.workspaceRetentionMs });
+  const flagChanges = await startFlagChangeFeed(database.listen, options.logger ?? testLogger);
+  const app = createApp({ platformPorts, db: database.db, temporal, logger: options.logger ?? testLogger, taskQueue, temporalUiUrl: 'http://localhost:8233', targets, auth: options.auth, payloadKeys: testPayloadKeys, workspaceRetentionMs: options.workspaceRetentionMs, flagChanges });
   return {
     db: database.db,
     temporal,
@@ -133,6 +135,7 @@ export async function startHarness(
       worker?.shutdown();
       await running;
       await targets.close();
+      await flagChanges.close();
       await workerConnection?.close();
       await connection.close();
       await database.close();

@@ -6,7 +6,13 @@ import { ApiError } from '../errors.ts';
 
 const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Evaluations change nothing; POST only carries their context (OFREP mandates it). A row each would flood the log. */
-const readsSentAsPost = /^\/api\/v1\/(?:features\/[^/]+\/evaluate|flags\/[^/]+\/ofrep\/v1\/evaluate\/flags(?:\/[^/]+)?)$/;
+const readsSentAsPost = /^\/api\/v1\/(?:features\/[^/]+\/(?:evaluate|preview)|flags\/[^/]+\/ofrep\/v1\/evaluate\/flags(?:\/[^/]+)?)$/;
+
+/**
+ * SDK telemetry (impressions and conversions for A/B results) changes no configuration; a provider sends a batch
+ * every second, and a row for each would bury the log. The API-call quota meters it like any request.
+ */
+const telemetry = /^\/api\/v1\/features\/events$/;
 
 /**
  * Writes one audit row for every mutating request, allowed or not, after the handler ran.
@@ -15,7 +21,7 @@ const readsSentAsPost = /^\/api\/v1\/(?:features\/[^/]+\/evaluate|flags\/[^/]+\/
 export function auditMutations(db: Database) {
   return createMiddleware<AppEnv>(async (c, next) => {
     await next();
-    if (readOnly.has(c.req.method) || readsSentAsPost.test(c.req.path)) return;
+    if (readOnly.has(c.req.method) || readsSentAsPost.test(c.req.path) || telemetry.test(c.req.path)) return;
     // A client past its API-call quota is refused before it does anything; a row for each refusal would let it
     // grow the audit log (and its storage) at full speed. The windows and the quota.warning events record it.
     if (c.error instanceof ApiError && c.error.code === 'quota_exceeded' && /^api_calls_per_/.test(String((c.error.details as { quota?: unknown } | undefined)?.quota))) return;

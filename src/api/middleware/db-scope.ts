@@ -24,12 +24,13 @@ export function waitsOnWorker(c: Context<AppEnv>): boolean {
 
 /**
  * A Server-Sent Events stream outlives next(): its transaction would end under it, or be held for minutes.
- * `/deployments/{id}/events` and `/services/{name}/traffic/events` always stream; `/ops/jobs/{id}/runs/{run_id}/logs`
+ * `/deployments/{id}/events`, `/services/{name}/traffic/events` and `/flags/{environment}/stream` always stream; `/ops/jobs/{id}/runs/{run_id}/logs`
  * does when asked to.
  */
 function streams(c: Context<AppEnv>): boolean {
   // By route, never by the Accept header alone: any client could send that header to leave the scope.
   if (/\/deployments\/[^/]+\/events$/.test(c.req.path) || /\/services\/[^/]+\/traffic\/events$/.test(c.req.path)) return true;
+  if (/\/flags\/[^/]+\/stream$/.test(c.req.path)) return true;
   return /\/ops\/jobs\/[^/]+\/runs\/[^/]+\/logs$/.test(c.req.path) && (c.req.header('accept')?.includes('text/event-stream') ?? false);
 }
 

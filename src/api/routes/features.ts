@@ -17,7 +17,7 @@ import { auditEntrySchema, toAuditBody } from './audit.ts';
 const security = [{ bearer: [] }];
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 
-const featureSchema = z
+export const featureSchema = z
   .object({
     id: z.uuid(),
     key: z.string(),
@@ -125,7 +125,7 @@ function definitionOf(body: Omit<FlagBody, 'key' | 'environment' | 'name' | 'des
   return { type: body.type, variants: body.variants, default_variant: body.default_variant, rollout_pct: body.rollout_pct, rules: body.rules, stickiness: body.stickiness };
 }
 
-function toFeatureBody(row: FeatureRow): z.infer<typeof featureSchema> {
+export function toFeatureBody(row: FeatureRow): z.infer<typeof featureSchema> {
   const flag = toFlagDefinition(row);
   return {
     id: row.id,

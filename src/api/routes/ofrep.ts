@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { listFeatures, loadSegments, toFlagDefinition } from '../../db/repositories/features.ts';
-import { evaluateFlag, type EvaluationContext, type FlagDefinition, type Segment } from '../../flags/evaluate.ts';
+import { contextFor } from '../../flags/context.ts';
+import { evaluateFlag, type FlagDefinition, type Segment } from '../../flags/evaluate.ts';
 import type { ApiDeps } from '../context.ts';
 import { errorResponses } from '../errors.ts';
 import { callerOf } from '../middleware/auth.ts';
@@ -53,17 +54,6 @@ const bulkRoute = createRoute({
     ...errorResponses(401, 403),
   },
 });
-
-/** OpenFeature's `targetingKey` is the flag's stickiness attribute unless the context names that attribute itself. */
-function contextFor(flag: FlagDefinition, given: Record<string, unknown>): EvaluationContext {
-  const context: EvaluationContext = {};
-  for (const [name, value] of Object.entries(given)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') context[name] = value;
-  }
-  const stickiness = flag.stickiness ?? 'user_id';
-  if (context[stickiness] === undefined && typeof given.targetingKey === 'string') context[stickiness] = given.targetingKey;
-  return context;
-}
 
 /** Our reasons are OFREP's, except ERROR, which OFREP says as an error code. */
 function ofrepAnswer(flag: FlagDefinition, given: Record<string, unknown>, segments: ReadonlyMap<string, Segment>) {

@@ -56,3 +56,58 @@ export async function loadSegments(db: Executor, workspaceId: string, environmen
   const rows = await db.select().from(featureSegments).where(and(eq(featureSegments.workspaceId, workspaceId), eq(featureSegments.environment, environment)));
   return new Map(rows.map((row) => [row.key, { key: row.key, conditions: row.conditions as Segment['conditions'] }]));
 }
+
+/** A flag by its key in one environment (keys are unique there; the check route and copies name flags so). */
+export async function findFeatureByKey(db: Executor, workspaceId: string, environment: string, key: string): Promise<FeatureRow | undefined> {
+  const [row] = await db.select().from(features).where(and(eq(features.workspaceId, workspaceId), eq(features.environment, environment), eq(features.key, key)));
+  return row;
+}
+
+export type SegmentRow = typeof featureSegments.$inferSelect;
+
+export async function listSegments(db: Executor, workspaceId: string, environment?: string): Promise<SegmentRow[]> {
+  return db
+    .select()
+    .from(featureSegments)
+    .where(and(eq(featureSegments.workspaceId, workspaceId), environment === undefined ? undefined : eq(featureSegments.environment, environment)))
+    .orderBy(asc(featureSegments.environment), asc(featureSegments.key));
+}
+
+export async function findSegment(db: Executor, workspaceId: string, id: string): Promise<SegmentRow | undefined> {
+  const [row] = await db.select().from(featureSegments).where(and(eq(featureSegments.workspaceId, workspaceId), eq(featureSegments.id, id)));
+  return row;
+}
+
+/** Creates a segment; undefined when the environment has one with that key. */
+export async function insertSegment(db: Executor, input: Pick<SegmentRow, 'workspaceId' | 'environment' | 'key' | 'conditions'>): Promise<SegmentRow | undefined> {
+  const [row] = await db.insert(featureSegments).values(input).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function replaceSegmentConditions(db: Executor, workspaceId: string, id: string, conditions: unknown[]): Promise<SegmentRow | undefined> {
+  const [row] = await db
+    .update(featureSegments)
+    .set({ conditions, updatedAt: new Date() })
+    .where(and(eq(featureSegments.workspaceId, workspaceId), eq(featureSegments.id, id)))
+    .returning();
+  return row;
+}
+
+export async function deleteSegment(db: Executor, workspaceId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(featureSegments)
+    .where(and(eq(featureSegments.workspaceId, workspaceId), eq(featureSegments.id, id)))
+    .returning({ id: featureSegments.id });
+  return rows.length > 0;
+}
+
+/** The keys of the environment's flags with a rule naming segment `key` (jsonb containment: any rule, any position). */
+export async function flagsNamingSegment(db: Executor, workspaceId: string, environment: string, key: string): Promise<string[]> {
+  const naming = JSON.stringify({ rules: [{ segments: [key] }] });
+  const rows = await db
+    .select({ key: features.key })
+    .from(features)
+    .where(and(eq(features.workspaceId, workspaceId), eq(features.environment, environment), sql`${features.definition} @> ${naming}::jsonb`))
+    .orderBy(asc(features.key));
+  return rows.map((row) => row.key);
+}

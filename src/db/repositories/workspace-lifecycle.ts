@@ -6,6 +6,8 @@ import {
   bindings,
   deploymentEvents,
   deployments,
+  featureEvents,
+  featureRamps,
   featureSegments,
   features,
   opsJobLogLines,
@@ -138,6 +140,8 @@ export async function purgeWorkspaceRows(tx: Executor, workspaceId: string): Pro
   await count('deployment_events', tx.delete(deploymentEvents).where(eq(deploymentEvents.workspaceId, workspaceId)).returning(id));
   await count('deployments', tx.delete(deployments).where(eq(deployments.workspaceId, workspaceId)).returning(id));
   await count('services', tx.delete(services).where(eq(services.workspaceId, workspaceId)).returning(id));
+  await count('feature_events', tx.delete(featureEvents).where(eq(featureEvents.workspaceId, workspaceId)).returning(id));
+  await count('feature_ramps', tx.delete(featureRamps).where(eq(featureRamps.workspaceId, workspaceId)).returning(id));
   await count('features', tx.delete(features).where(eq(features.workspaceId, workspaceId)).returning(id));
   await count('feature_segments', tx.delete(featureSegments).where(eq(featureSegments.workspaceId, workspaceId)).returning(id));
   // Bound namespaces go with their binding (on delete cascade).
