@@ -28,7 +28,7 @@ export interface DatabaseHandle {
    * Calls `onNotify` with the payload of every NOTIFY on `channel` (postgres.js keeps one connection for it and
    * listens again after a reconnect); the function it resolves to stops listening.
    */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  listen: (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
