@@ -36,6 +36,7 @@ CREATE UNIQUE INDEX "feature_events_workspace_event_unique" ON "feature_events" 
 CREATE INDEX "feature_events_impressions_idx" ON "feature_events" USING btree ("workspace_id","environment","feature_key","subject");--> statement-breakpoint
 CREATE INDEX "feature_events_conversions_idx" ON "feature_events" USING btree ("workspace_id","environment","metric","subject");--> statement-breakpoint
 CREATE INDEX "feature_ramps_feature_idx" ON "feature_ramps" USING btree ("workspace_id","feature_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "feature_ramps_one_active" ON "feature_ramps" USING btree ("feature_id") WHERE status in ('running', 'paused');--> statement-breakpoint
 -- Tenant tables, under the row-level security of 0007 (the coverage test in row-level-security.test.ts checks it).
 ALTER TABLE "feature_events" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "feature_events" FORCE ROW LEVEL SECURITY;--> statement-breakpoint

@@ -5,6 +5,7 @@ import type { OpsWorkerOptions } from '../ops/workloads/index.ts';
 import type { TargetDeps } from '../targets/registry.ts';
 import { createAnalysisActivities } from './analysis.ts';
 import { createDeploymentActivities } from './deployments.ts';
+import { createFlagRampActivities } from './flag-ramps.ts';
 import { createHookActivities } from './hooks.ts';
 import { createNotificationActivities } from './notifications.ts';
 import { createReleaseTargetActivities } from './release-target.ts';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOpsJobActivities(deps),
     ...createAnalysisActivities(deps),
     ...createWorkspaceActivities(deps),
+    ...createFlagRampActivities(deps),
   };
 }
 

@@ -77,3 +77,18 @@ export async function assertWorkloadAllowed(deps: BoundaryDeps, caller: Caller, 
   const binding = await bindingOrRefuse(deps, caller, environment, workloadTargetKind(workload));
   refuseIfAny(checkWorkload(workload, binding));
 }
+
+/**
+ * A flag ramp's analyses (POST /features/{id}/ramps): a Job metric needs the environment's Kubernetes binding, a web
+ * or Prometheus metric's URL the egress rules of its Kubernetes binding, else its local one — as the measuring
+ * activity checks them again.
+ */
+export async function assertAnalysesAllowed(deps: BoundaryDeps, caller: Caller, environment: string, analyses: Analysis[]): Promise<void> {
+  if (analyses.length === 0) return;
+  const scope = { workspaceId: caller.workspaceId, environment };
+  const kubernetes = await findBinding(deps.db, scope, 'kubernetes');
+  const binding = kubernetes ?? (await findBinding(deps.db, scope, 'local'));
+  if (!binding) refuseIfAny([noBinding('local', environment)]);
+  const urlCheck = urlCheckFor(binding!, deps.platformPorts ?? [], []);
+  refuseIfAny(analyses.flatMap((analysis, index) => checkAnalysis(`steps.analysis.${index}`, analysis, { kubernetes }, urlCheck)));
+}

@@ -30,6 +30,7 @@ import { segmentRoutes } from './routes/feature-segments.ts';
 import { ofrepRoutes } from './routes/ofrep.ts';
 import { flagStreamRoutes } from './routes/flag-stream.ts';
 import { featureEventRoutes } from './routes/feature-events.ts';
+import { featureRampRoutes } from './routes/feature-ramps.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsJobRoutes } from './routes/ops-jobs.ts';
 import { createRouter } from './router.ts';
@@ -97,6 +98,7 @@ export function createApp(given: ApiDeps) {
   v1.route('/ops/jobs', opsJobRoutes(deps));
   v1.route('/features', featureEventRoutes(deps));
   v1.route('/features', featureRoutes(deps));
+  v1.route('/features', featureRampRoutes(deps));
   v1.route('/features', featureCopyRoutes(deps));
   v1.route('/features', featureCheckRoutes(deps));
   v1.route('/features', featurePreviewRoutes(deps));

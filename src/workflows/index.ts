@@ -6,3 +6,4 @@ export { retireColorWorkflow } from './retire-color.ts';
 export { opsJobWorkflow } from './ops-job.ts';
 export { inspectServiceWorkflow } from './inspect-service.ts';
 export { purgeWorkspaceWorkflow } from './purge-workspace.ts';
+export { flagRampWorkflow } from './flag-ramp.ts';

@@ -48,6 +48,9 @@ export interface Fixtures {
   /** A segment of `dev` (shared), and one for each call (for replace and delete). */
   segment(): Promise<string>;
   freshSegment(): Promise<string>;
+  /** A ramp of a flag of its own that waits in a pause for a person (shared), and one for each call (for promote and abort). */
+  ramp(): Promise<{ featureId: string; rampId: string }>;
+  freshRamp(): Promise<{ featureId: string; rampId: string }>;
   /** The same kind of job, new for each call. */
   freshOpsJob(): Promise<string>;
   /** A run of a job of its own. */
@@ -153,6 +156,11 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
   });
   const createSegment = async () =>
     String((await post('/api/v1/segments', { key: unique('authz-segment'), environment: 'dev', conditions: [{ attribute: 'plan', operator: 'in', values: ['matrix'] }] })).id);
+  const createRamp = async () => {
+    const featureId = await createFeature();
+    const ramp = await post(`/api/v1/features/${featureId}/ramps`, { steps: [{ setRollout: 10 }, { pause: {} }, { setRollout: 100 }] });
+    return { featureId, rampId: String(ramp.id) };
+  };
   const opsJob = once(createJob);
   // A job of its own: a backfill of `opsJob()` may hold its overlap lock (423) when the run is asked for.
   const opsRun = once(async () => {
@@ -199,6 +207,8 @@ export function createFixtures(harness: Harness, workspace: TestWorkspace): Fixt
     freshFeature: createFeature,
     segment: once(createSegment),
     freshSegment: createSegment,
+    ramp: once(createRamp),
+    freshRamp: createRamp,
     freshOpsJob: createJob,
     opsRun,
     freshToken,

@@ -57,6 +57,10 @@ const service = async (fx: Fixtures) => {
 const deployment = async (fx: Fixtures) => ({ params: { id: await fx.finishedDeployment() } });
 const job = async (fx: Fixtures) => ({ params: { id: await fx.opsJob() } });
 const decision = { approver: 'authorization-matrix', confirm: 'not-the-service' };
+const rampParams = async (ramp: Promise<{ featureId: string; rampId: string }>) => {
+  const { featureId, rampId } = await ramp;
+  return { id: featureId, ramp_id: rampId };
+};
 const binding = async (fx: Fixtures) => ({ params: { id: await fx.binding() } });
 
 export const authorizationMatrix: Record<string, MatrixRow> = {
@@ -305,6 +309,11 @@ export const authorizationMatrix: Record<string, MatrixRow> = {
     ok: [202],
   },
   'GET /api/v1/features/{id}/stats': { role: 'viewer', request: async (fx) => ({ params: { id: await fx.feature() }, query: { metric: 'signup' } }), ok: [200] },
+  'POST /api/v1/features/{id}/ramps': { role: 'operator', request: async (fx) => ({ params: { id: await fx.freshFeature() }, body: { steps: [{ setRollout: 10 }, { pause: {} }] } }), ok: [201] },
+  'GET /api/v1/features/{id}/ramps': { role: 'viewer', request: async (fx) => ({ params: { id: (await fx.ramp()).featureId } }), ok: [200] },
+  'GET /api/v1/features/{id}/ramps/{ramp_id}': { role: 'viewer', request: async (fx) => ({ params: await rampParams(fx.ramp()) }), ok: [200] },
+  'POST /api/v1/features/{id}/ramps/{ramp_id}/promote': { role: 'operator', request: async (fx) => ({ params: await rampParams(fx.freshRamp()), body: {} }), ok: [202] },
+  'POST /api/v1/features/{id}/ramps/{ramp_id}/abort': { role: 'operator', request: async (fx) => ({ params: await rampParams(fx.freshRamp()), body: {} }), ok: [202] },
   'GET /api/v1/ops/jobs/schedule-preview': { role: 'viewer', request: () => ({ query: { cron: '*/15 * * * *' } }), ok: [200] },
   'GET /api/v1/ops/jobs': { role: 'viewer', ok: [200] },
   'POST /api/v1/ops/jobs': { role: 'operator', request: (fx) => ({ body: harmlessJob(fx.unique('authz-job')) }), ok: [201] },

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './columns.ts';
 import { workspaces } from './workspaces.ts';
@@ -82,7 +83,7 @@ export const featureEvents = pgTable(
   ],
 );
 
-export const featureRampStatuses = ['running', 'succeeded', 'rolled_back', 'aborted', 'failed'] as const;
+export const featureRampStatuses = ['running', 'paused', 'succeeded', 'rolled_back', 'aborted', 'failed'] as const;
 
 /**
  * A flag ramp: a durable workflow (src/workflows/flag-ramp.ts) raising a flag's rollout in steps with analysis
@@ -107,5 +108,9 @@ export const featureRamps = pgTable(
     createdBy: text().notNull(),
     ...timestamps,
   },
-  (table) => [index('feature_ramps_feature_idx').on(table.workspaceId, table.featureId)],
+  (table) => [
+    index('feature_ramps_feature_idx').on(table.workspaceId, table.featureId),
+    // One ramp at a time per flag: a second one would fight the first over the rollout.
+    uniqueIndex('feature_ramps_one_active').on(table.featureId).where(sql`status in ('running', 'paused')`),
+  ],
 );
