@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { insertAuditEntry } from '../db/repositories/audit.ts';
 import { recordRampProgress, type FeatureRampStatus, type RampStepRecord } from '../db/repositories/feature-ramps.ts';
-import { findFeature } from '../db/repositories/features.ts';
+import { findFeature, findFeatureByKey, type FeatureRow } from '../db/repositories/features.ts';
 import { features } from '../db/schema/index.ts';
 
 /** Names one ramp of one flag; the environment is the flag's, checked again before every change. */
@@ -32,37 +32,70 @@ export function createFlagRampActivities(deps: { db: Database }) {
       if (!row || row.environment !== input.environment) {
         throw ApplicationFailure.create({ type: rampFailureTypes.flagGone, message: `flag ${input.featureId} is no longer in ${input.environment}`, nonRetryable: true });
       }
-      const definition = row.definition as { rollout_pct?: number };
-      const enabled = row.enabled || input.rolloutPct > 0;
-      if (definition.rollout_pct === input.rolloutPct && enabled === row.enabled) return { version: row.version, changed: false };
-      const [updated] = await deps.db
-        .update(features)
-        .set({ definition: { ...row.definition, rollout_pct: input.rolloutPct }, enabled, version: sql`${features.version} + 1`, updatedAt: new Date() })
-        .where(and(eq(features.workspaceId, input.workspaceId), eq(features.id, input.featureId), eq(features.version, row.version)))
-        .returning();
-      // Someone saved the flag in between: read it again (Temporal retries the activity).
-      if (!updated) throw new Error(`flag ${row.key} changed while the ramp set its rollout; trying again`);
-      await insertAuditEntry(deps.db, {
-        workspaceId: input.workspaceId,
+      return setRollout(deps.db, row, input.rolloutPct, {
         actor: `ramp ${input.rampId} (started by ${input.by})`,
-        action: 'feature.ramp.rollout',
-        target: `feature/${input.featureId}`,
         requestId: `ramp/${input.rampId}`,
-        outcome: 'success',
-        actorTokenId: null,
-        statusCode: 200,
-        details: {
-          ramp_id: input.rampId,
-          why: input.why,
-          before: { rollout_pct: definition.rollout_pct ?? 0, enabled: row.enabled, version: row.version },
-          after: { rollout_pct: input.rolloutPct, enabled, version: updated.version },
-        },
+        details: { ramp_id: input.rampId, why: input.why },
       });
-      return { version: updated.version, changed: true };
+    },
+
+    /**
+     * A rolled-back release's kill switch: the flags its definition names (`killFlags`) go to 0% in its
+     * environment, each as a new version with an audit row naming the release. A flag that does not exist is
+     * reported, not an error: the rollback itself has happened.
+     */
+    async switchOffFlags(input: { workspaceId: string; environment: string; keys: string[]; deploymentId: string; reason: string }): Promise<{ off: string[]; missing: string[] }> {
+      const off: string[] = [];
+      const missing: string[] = [];
+      for (const key of input.keys) {
+        const row = await findFeatureByKey(deps.db, input.workspaceId, input.environment, key);
+        if (!row) {
+          missing.push(key);
+          continue;
+        }
+        await setRollout(deps.db, row, 0, { actor: `release ${input.deploymentId} (rolled back)`, requestId: `deployment/${input.deploymentId}`, details: { deployment_id: input.deploymentId, why: input.reason } });
+        off.push(key);
+      }
+      return { off, missing };
     },
 
     async recordRampProgress(input: { workspaceId: string; rampId: string; step?: RampStepRecord; status?: FeatureRampStatus; reason?: string | null; currentPct?: number }): Promise<void> {
       await recordRampProgress(deps.db, input.workspaceId, input.rampId, input);
     },
   };
+}
+
+/** Sets a flag's rollout (enabling it above 0) as its next version, with an audit row; nothing when it holds already. */
+async function setRollout(
+  db: Database,
+  row: FeatureRow,
+  pct: number,
+  audit: { actor: string; requestId: string; details: Record<string, unknown> },
+): Promise<{ version: number; changed: boolean }> {
+  const definition = row.definition as { rollout_pct?: number };
+  const enabled = row.enabled || pct > 0;
+  if (definition.rollout_pct === pct && enabled === row.enabled) return { version: row.version, changed: false };
+  const [updated] = await db
+    .update(features)
+    .set({ definition: { ...row.definition, rollout_pct: pct }, enabled, version: sql`${features.version} + 1`, updatedAt: new Date() })
+    .where(and(eq(features.workspaceId, row.workspaceId), eq(features.id, row.id), eq(features.version, row.version)))
+    .returning();
+  // Someone saved the flag in between: Temporal retries the activity, which reads it again.
+  if (!updated) throw new Error(`flag ${row.key} changed while its rollout was being set; trying again`);
+  await insertAuditEntry(db, {
+    workspaceId: row.workspaceId,
+    actor: audit.actor,
+    actorTokenId: null,
+    action: 'feature.rollout',
+    target: `feature/${row.id}`,
+    requestId: audit.requestId,
+    outcome: 'success',
+    statusCode: 200,
+    details: {
+      ...audit.details,
+      before: { rollout_pct: definition.rollout_pct ?? 0, enabled: row.enabled, version: row.version },
+      after: { rollout_pct: pct, enabled, version: updated.version },
+    },
+  });
+  return { version: updated.version, changed: true };
 }

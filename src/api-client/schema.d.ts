@@ -8196,6 +8196,8 @@ export interface components {
                 /** @default 0 */
                 retries: number;
             }[];
+            /** @default [] */
+            killFlags: string[];
             healthCheck?: {
                 /** @default /healthz */
                 path: string;
@@ -8325,6 +8327,8 @@ export interface components {
                 /** @default 0 */
                 retries: number;
             }[];
+            /** @default [] */
+            killFlags: string[];
             healthCheck?: {
                 /** @default /healthz */
                 path: string;

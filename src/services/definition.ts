@@ -72,6 +72,11 @@ const releaseFields = {
   /** Which `env` values are secrets (each must be a key of `env`). */
   secretEnv: secretNames,
   smokeChecks: z.array(smokeCheckSchema).max(50).default([]),
+  /**
+   * Feature flags of the release's environment (by key) turned off — rollout 0% — when the release is rolled back
+   * by its monitor or its analysis: the new version's code paths behind them go dark with it.
+   */
+  killFlags: z.array(z.string().regex(/^[a-z0-9]([-_.a-z0-9]{0,62}[a-z0-9])?$/)).max(20).default([]),
   /** Health of the stable endpoint during the monitor window. */
   healthCheck: z
     .object({ path: endpointPathSchema.default('/healthz'), timeoutMs: z.number().int().min(100).max(30_000).default(2_000) })

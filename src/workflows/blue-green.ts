@@ -25,7 +25,7 @@ import {
 } from './messages.ts';
 import { retireColorWorkflow } from './retire-color.ts';
 import { failureMessage, releaseReporter } from './release-status.ts';
-import { deployColorStep, guardRelease, resolveColors, runPreSwitchHooks } from './release-steps.ts';
+import { deployColorStep, guardRelease, resolveColors, runPreSwitchHooks, switchOffKillFlags } from './release-steps.ts';
 
 export interface BlueGreenInput {
   workspaceId: string;
@@ -152,6 +152,7 @@ export async function blueGreenWorkflow(input: BlueGreenInput): Promise<ReleaseS
         await steps.run('rollback', () => kube.switchTraffic({ ...target, role: 'stable', color: active }), () => ({ to: active }));
         state.trafficColor = active;
         await kube.switchTraffic({ ...target, role: 'preview', color: standby });
+        await switchOffKillFlags(input, verdict.reason ?? 'rolled back', reporter);
         await setStatus('rolled_back', verdict.reason);
       });
       state.step = 'done';

@@ -6,7 +6,7 @@ import { canaryWeights, stepName, type CanaryStep } from './lib/canary-steps.ts'
 import { standbyColor, type Color } from './lib/colors.ts';
 import { abortSignal, promoteSignal, stateQuery, type ReleaseState } from './messages.ts';
 import { failureMessage, releaseReporter, type ReleaseIdentity } from './release-status.ts';
-import { deployColorStep, guardRelease, resolveColors, runPreSwitchHooks } from './release-steps.ts';
+import { deployColorStep, guardRelease, resolveColors, runPreSwitchHooks, switchOffKillFlags } from './release-steps.ts';
 import { retireColorWorkflow } from './retire-color.ts';
 
 export interface CanaryInput extends ReleaseIdentity {
@@ -137,6 +137,7 @@ export async function canaryWorkflow(input: CanaryInput): Promise<ReleaseState> 
         state.trafficColor = stable;
       }
       await retireLater(canary, timings.abortScaleDownDelayMs);
+      if (status === 'rolled_back') await switchOffKillFlags(input, reason, reporter);
       await setStatus(status, reason);
     });
     state.step = 'done';

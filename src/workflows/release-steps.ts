@@ -94,3 +94,21 @@ export async function runPreSwitchHooks(
   }
   return undefined;
 }
+
+const flagSwitch = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10, maximumInterval: '5 seconds' } });
+
+/**
+ * After a rollback: the flags the definition names in `killFlags` go to 0% (a step of the release's record). A
+ * failure here is recorded and does not undo the rollback, which has happened.
+ */
+export async function switchOffKillFlags(
+  input: Scope & { deploymentId: string; definition: Pick<ServiceDefinition, 'killFlags'> },
+  reason: string,
+  reporter: Reporter,
+): Promise<void> {
+  const keys = input.definition.killFlags ?? [];
+  if (keys.length === 0) return;
+  await reporter.steps
+    .run('kill-flags', () => flagSwitch.switchOffFlags({ workspaceId: input.workspaceId, environment: input.environment, keys, deploymentId: input.deploymentId, reason }), (result) => ({ ...result }))
+    .catch(() => undefined);
+}

@@ -106,9 +106,9 @@ describe('flag ramps', () => {
       await harness.call('GET', `/api/v1/features/${flag.id}/audit-log`, { token: workspace.tokens.viewer }),
       200,
     );
-    const rollouts = audit.items.filter((item) => item.action === 'feature.ramp.rollout').map((item) => [item.details.before.rollout_pct, item.details.after.rollout_pct]);
+    const rollouts = audit.items.filter((item) => item.action === 'feature.rollout').map((item) => [item.details.before.rollout_pct, item.details.after.rollout_pct]);
     expect(rollouts.reverse()).toEqual([[0, 10], [10, 50], [50, 100]]);
-    expect(audit.items.find((item) => item.action === 'feature.ramp.rollout')?.actor).toContain(`started by ${workspace.name}-operator`);
+    expect(audit.items.find((item) => item.action === 'feature.rollout')?.actor).toContain(`started by ${workspace.name}-operator`);
     expect(audit.items.some((item) => item.action === 'feature.ramp.start')).toBe(true);
 
     // The run is in Temporal, completed, one setFlagRollout per change.

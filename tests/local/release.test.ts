@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { localServiceKey } from '../../src/targets/local/service-key.ts';
 import { connectSupervisor } from '../../src/targets/local/supervisor-client.ts';
+import { checkoutFlag } from '../support/flags.ts';
 import { eventually } from '../support/harness.ts';
 import { steadyLoad, useLocalReleaseFixture } from '../support/local-release.ts';
 
@@ -23,7 +24,11 @@ const environments = async (service: string): Promise<ColorView[]> => {
 
 describe('blue-green releases on the local target', () => {
   it('switches to a new version under steady load without losing a request, and rolls back one that starts failing', async () => {
-    const ports = await register('shop');
+    // The new checkout is behind a flag that the release's rollback turns off (killFlags).
+    const flag = await ctx.harness.call('POST', '/api/v1/features', { token: ctx.workspace.tokens.operator, body: checkoutFlag({ rollout_pct: 60 }) });
+    expect(flag.status).toBe(201);
+    const flagId = ((await flag.json()) as { id: string }).id;
+    const ports = await register('shop', { killFlags: ['new-checkout', 'not-a-flag'] });
     const first = await until((await release('shop', '1.0.0')).id);
     expect(first.status).toBe('succeeded');
     expect(await serving(ports.port)).toEqual({ status: 200, version: '1.0.0', color: 'blue' });
@@ -50,6 +55,11 @@ describe('blue-green releases on the local target', () => {
     expect(third.reason).toMatch(/consecutive failed health checks/);
     expect(third.steps.find((step) => step.step === 'rollback')?.status).toBe('succeeded');
     expect(await serving(ports.port)).toEqual({ status: 200, version: '2.0.0', color: 'green' });
+    expect(third.steps.find((step) => step.step === 'kill-flags')).toMatchObject({ status: 'succeeded', details: { off: ['new-checkout'], missing: ['not-a-flag'] } });
+    const after = await ctx.harness.call('GET', `/api/v1/features/${flagId}`, { token: ctx.workspace.tokens.viewer });
+    expect(await after.json()).toMatchObject({ rollout_pct: 0 });
+    // Only a rollback does it: the flag was at 60% through the two good releases.
+    expect(first.steps.some((step) => step.step === 'kill-flags') || second.steps.some((step) => step.step === 'kill-flags')).toBe(false);
   });
 
   it('reports a colour whose process died as unhealthy until the supervisor has started it again', async () => {
