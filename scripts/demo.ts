@@ -1,15 +1,19 @@
 // `npm run demo`: Cutover on one machine with nothing but Node. It starts a Temporal dev server, the embedded
 // database, the API and a worker, then releases the bundled sample app on the local target through the API —
 // 1.0.0, 2.0.0 (healthy: switched) and 3.0.0 (starts fine, then answers 500: rolled back by the monitor) —
-// while steady traffic runs through the service's proxy, and ends with a table of what happened.
+// while steady traffic runs through the service's proxy, and ends with a table of what happened. From 2.0.0 on the app
+// reads a feature flag through the in-repo OpenFeature provider: the demo then changes it and the running app's page
+// follows without a restart.
 // `--exit` ends it there; in a terminal it otherwise keeps running (so the Web UI links work) until Ctrl-C.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
-import { stopSupervisor } from '../src/targets/local/supervisor-client.ts';
+import { localServiceKey } from '../src/targets/local/service-key.ts';
+import { connectSupervisor, stopSupervisor } from '../src/targets/local/supervisor-client.ts';
 import { createDemoApi, type DemoRelease } from './demo/api.ts';
+import { bannerFlag, flipBanner } from './demo/flag.ts';
 import { startLoad } from './demo/load.ts';
 import { pickPorts } from './demo/ports.ts';
 import { sampleAppDefinition, sampleArtifact } from './demo/sample-app.ts';
@@ -46,8 +50,17 @@ const logger = createLogger(config, { component: 'demo' });
 
 say('Starting Cutover: Temporal dev server, embedded database, API and worker…');
 const stack = await startStack(config, logger);
-// The stack first: its watchdog would otherwise start the supervisor again.
+// The stack first: its watchdog would otherwise start the supervisor again. But the sample app's processes before it:
+// they hold the flag stream open, and the API's close() waits for open requests (the stream's, up to 10 min).
+let sampleAppKey: string | undefined;
 const stopAll = async () => {
+  if (sampleAppKey) {
+    try {
+      await (await connectSupervisor(config.localTarget))?.deleteService(sampleAppKey, 1_000);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not stop the sample app before the API');
+    }
+  }
   await stack.stop();
   await stopSupervisor(config.localTarget);
 };
@@ -58,7 +71,14 @@ try {
   await signInAdmin(stack);
   const dashboard = await fetch(`${stack.apiUrl}/admin/`);
   say(`  Dashboard ${stack.apiUrl}/admin/ (${dashboard.status === 200 ? 'serving' : `answers ${dashboard.status}`}): sign in there to watch the releases below`);
-  await api.registerService({ name: 'shop', environment: 'demo', definition: sampleAppDefinition({ publicPort, previewPort, bluePort, greenPort }) });
+  // The flag the app reads (examples/sample-app/flags.mjs), at rollout 0 for now, and a viewer's token to read it with:
+  // the definition carries the token as a secret (secretEnv), masked in every API answer.
+  const flag = await api.createFlag(bannerFlag('demo', 0));
+  const flagsToken = await api.createToken('shop: feature flags', 'viewer');
+  const flags = { apiUrl: stack.apiUrl, token: flagsToken, environment: 'demo' };
+  const service = await api.registerService({ name: 'shop', environment: 'demo', definition: sampleAppDefinition({ publicPort, previewPort, bluePort, greenPort }, flags) });
+  say(`  Flag ${flag.key} in demo (rollout ${flag.rollout_pct}%), read by the app with a viewer token (the API shows it as ${service.definition.env.CUTOVER_FLAGS_TOKEN})`);
+  sampleAppKey = localServiceKey({ workspaceId: await api.workspaceId(), environment: 'demo' }, 'shop');
 
   // Demo durations, passed as inputs: the production defaults are a 5 min monitor and 24 h of retention.
   const timings = { rolloutPollMs: 200, monitorDurationMs: 5_000, monitorIntervalMs: 250, failureThreshold: 2, retentionMs: 600_000 };
@@ -73,6 +93,9 @@ try {
   // A last moment of traffic on the version that serves after the rollback.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   await load.stop();
+
+  say(`\nFeature flag ${flag.key}, read by the running app through the OpenFeature provider:`);
+  const flagFollowed = await flipBanner(api, flag, `http://127.0.0.1:${publicPort}/`, say);
 
   const ms = (value: number | undefined) => (value === undefined ? '—' : `${value} ms`);
   const rows = results.map((result) => {
@@ -97,7 +120,8 @@ try {
   say(`Unanswered requests during the switches and the rollback: ${dropped} (connection errors, timeouts, proxy 502/503).`);
   say("'app 5xx' are 3.0.0's own error answers between its switch and the monitor's rollback.");
   say(`Outcomes ${asExpected ? 'as expected' : `NOT as expected (wanted ${expected.join(', ')})`}; ${((performance.now() - began) / 1000).toFixed(0)} s in all.`);
-  exitCode = asExpected && dropped === 0 ? 0 : 1;
+  if (!flagFollowed) say(`The app did NOT follow the change of ${flag.key}.`);
+  exitCode = asExpected && dropped === 0 && flagFollowed ? 0 : 1;
 
   if (keepRunning) {
     say(`\nStill running so you can look around: dashboard ${stack.apiUrl}/admin/, Web UI ${stack.temporalUiUrl}, service http://127.0.0.1:${publicPort}.`);

@@ -10,6 +10,14 @@ export interface DemoRelease {
   webUiUrl: string;
 }
 
+/** A flag as the API answers it (the fields the demo uses). */
+export interface DemoFlag {
+  id: string;
+  key: string;
+  version: number;
+  rollout_pct: number;
+}
+
 interface DeploymentBody {
   id: string;
   status: string;
@@ -34,9 +42,25 @@ export function createDemoApi(baseUrl: string, token: string, say: (line: string
   };
 
   return {
-    async registerService(body: { name: string; environment: string; definition: Record<string, unknown> }): Promise<void> {
-      await call('POST', '/services', body);
+    /** POST /services; the answer shows the definition with its secrets masked. */
+    registerService: (body: { name: string; environment: string; definition: Record<string, unknown> }) =>
+      call<{ definition: { env: Record<string, string> } }>('POST', '/services', body),
+
+    /** The id of the workspace the token acts in. */
+    async workspaceId(): Promise<string> {
+      return (await call<{ workspace: { id: string } }>('GET', '/auth/me')).workspace.id;
     },
+
+    /** A token of the workspace with this role; its secret is shown only in this answer. */
+    async createToken(name: string, role: 'viewer' | 'operator' | 'admin'): Promise<string> {
+      return (await call<{ token: string }>('POST', '/tokens', { name, role })).token;
+    },
+
+    /** POST /features: a flag in an environment. */
+    createFlag: (body: Record<string, unknown>) => call<DemoFlag>('POST', '/features', body),
+
+    /** PUT /features/{id}: a flag's fields (all but key and environment) with the version they replace. */
+    replaceFlag: (id: string, body: Record<string, unknown>) => call<DemoFlag>('PUT', `/features/${id}`, body),
 
     /** Starts a blue-green release and follows it step by step until it ends. */
     async release(service: string, environment: string, version: string, image: string, timings: Record<string, number>): Promise<DemoRelease> {

@@ -1,4 +1,6 @@
-// Release 2.0.0 of the sample app: healthy.
+// Release 2.0.0 of the sample app: healthy; its home page shows the `shop-banner` feature flag (../flags.mjs).
+import { shopBanner } from '../flags.mjs';
 import { serve } from '../server.mjs';
 
-serve({ version: '2.0.0' });
+const banner = shopBanner();
+serve({ version: '2.0.0', home: async (request) => ({ banner: await banner(request), pid: process.pid }) });
