@@ -11,6 +11,7 @@ import { serveForCli } from '../support/cli.ts';
 import { postRelease } from '../support/deployment-waits.ts';
 import { localTimings, useLocalReleaseFixture } from '../support/local-release.ts';
 import { sampleRelease } from '../support/local-supervisor.ts';
+import { checkoutFlag } from '../support/flags.ts';
 import { createTestUser } from '../support/people.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -154,6 +155,45 @@ describe('the dashboard', () => {
     await expect.poll(() => page.getByRole('log', { name: 'Log lines' }).textContent()).toBe('tick 3');
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: shot('ops.png') });
+    await page.close();
+  }, 120_000);
+
+  it("flags: a flag's rollout and split as bars, a ramp's steps, and A/B results for a typed metric", async () => {
+    const token = ctx.workspace.tokens.operator;
+    const created = await ctx.harness.call('POST', '/api/v1/features', {
+      token,
+      body: checkoutFlag({ key: 'ui-checkout', rules: [], variants: [{ key: 'classic', value: 'classic', weight: 50 }, { key: 'one-page', value: 'one-page', weight: 50 }] }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const flag = (await created.json()) as { id: string };
+    const ramp = await ctx.harness.call('POST', `/api/v1/features/${flag.id}/ramps`, { token, body: { steps: [{ setRollout: 50 }, { setRollout: 100 }] } });
+    expect(ramp.status, await ramp.clone().text()).toBe(201);
+    const events = [];
+    for (const [variant, converted] of [['classic', 30], ['one-page', 45]] as const) {
+      for (let i = 0; i < 300; i++) {
+        const subject = `${variant}-${i}`;
+        events.push({ id: `ui-imp-${subject}`, kind: 'impression', feature_key: 'ui-checkout', variant, reason: 'SPLIT', subject });
+        if (i < converted) events.push({ id: `ui-conv-${subject}`, kind: 'conversion', metric: 'purchase', subject });
+      }
+    }
+    expect((await ctx.harness.call('POST', '/api/v1/features/events', { token, body: { environment: 'staging', events } })).status).toBe(202);
+
+    const viewer = await createTestUser(ctx.harness.db, { workspaceId: ctx.workspace.id, role: 'viewer', prefix: 'ui-flags' });
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+    await signIn(page, viewer.email, viewer.password);
+    await page.getByRole('link', { name: 'Flags' }).click();
+    await page.getByRole('link', { name: 'ui-checkout' }).click();
+    await expect.poll(() => page.getByRole('img', { name: 'one-page weight: 50%' }).count()).toBe(1);
+    // The ramp ran on the worker: both steps and its end are listed, and the list shows the new rollout.
+    await expect.poll(() => page.getByRole('list', { name: 'Steps' }).first().textContent(), { timeout: 30_000 }).toContain('end: succeeded');
+    await expect.poll(() => page.getByRole('img', { name: 'ui-checkout rollout: 100%' }).count(), { timeout: 15_000 }).toBe(1);
+    await page.getByRole('textbox', { name: 'Metric' }).fill('purchase');
+    await page.getByRole('textbox', { name: 'Metric' }).press('Enter');
+    const results = page.getByRole('table', { name: 'Results for purchase' });
+    await expect.poll(() => results.getByRole('row').filter({ hasText: 'one-page' }).textContent()).toContain('15.00%');
+    expect(await results.getByRole('row').filter({ hasText: 'one-page' }).textContent()).toContain('50.0%');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: shot('flags.png'), fullPage: true });
     await page.close();
   }, 120_000);
 

@@ -3,6 +3,7 @@ import { createRootRouteWithContext, createRoute, createRouter, redirect } from 
 import { ApiProblem } from './api.ts';
 import { Layout } from './components/Layout.tsx';
 import { DeploymentsPage } from './pages/Deployments.tsx';
+import { FlagsPage } from './pages/Flags.tsx';
 import { OpsPage } from './pages/Ops.tsx';
 import { WorkspacesPage } from './pages/Workspaces.tsx';
 import { ReleasePage } from './pages/Release.tsx';
@@ -61,6 +62,16 @@ const ops = createRoute({
   component: OpsPage,
 });
 
+const flags = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/flags',
+  validateSearch: (search: Record<string, unknown>): { flag?: string; metric?: string } => ({
+    ...(typeof search.flag === 'string' ? { flag: search.flag } : {}),
+    ...(typeof search.metric === 'string' ? { metric: search.metric } : {}),
+  }),
+  component: FlagsPage,
+});
+
 const workspaces = createRoute({
   getParentRoute: () => signedIn,
   path: '/workspaces',
@@ -68,7 +79,7 @@ const workspaces = createRoute({
   component: WorkspacesPage,
 });
 
-export const routeTree = root.addChildren([signIn, signedIn.addChildren([index, deployments, release, ops, workspaces])]);
+export const routeTree = root.addChildren([signIn, signedIn.addChildren([index, deployments, release, ops, flags, workspaces])]);
 
 export const router = createRouter({
   routeTree,

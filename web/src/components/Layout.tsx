@@ -36,6 +36,9 @@ export function Layout() {
           <Link to="/ops" search={{}}>
             Operations
           </Link>
+          <Link to="/flags" search={{}}>
+            Flags
+          </Link>
           <Link to="/workspaces" search={{}}>
             Workspaces
           </Link>
