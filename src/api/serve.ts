@@ -31,8 +31,12 @@ function keepConnectionUsable(incoming: IncomingMessage, outgoing: ServerRespons
   });
 }
 
-/** Serves the app and resolves once it listens; close() lets in-flight requests finish. */
-export function serveApp(app: App, options: { port: number; hostname: string }): Promise<RunningServer> {
+/**
+ * Serves the app and resolves once it listens; close() lets in-flight requests finish for up to `closeGraceMs`
+ * (5 s), then ends the connections still open: event streams (a connected flag provider's, a release's) would
+ * otherwise hold a stop for as long as they last, up to an hour.
+ */
+export function serveApp(app: App, options: { port: number; hostname: string; closeGraceMs?: number }): Promise<RunningServer> {
   // The drain above replaces the adapter's own (autoCleanupIncoming), which gives up after 500 ms and then closes
   // a connection it advertised as kept alive: a slow or large unread body lost the next request on it.
   const listener = getRequestListener(app.fetch, { hostname: options.hostname, autoCleanupIncoming: false });
@@ -47,7 +51,12 @@ export function serveApp(app: App, options: { port: number; hostname: string }):
         port: (server.address() as AddressInfo).port,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            const grace = setTimeout(() => server.closeAllConnections(), options.closeGraceMs ?? 5_000);
+            grace.unref();
+            server.close(() => {
+              clearTimeout(grace);
+              done();
+            });
             server.closeIdleConnections();
           }),
       });

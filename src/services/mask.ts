@@ -135,3 +135,19 @@ function setAt(value: unknown, path: Path, leaf: unknown): void {
   const parent = at(value, path.slice(0, -1));
   if (parent && typeof parent === 'object') Object.defineProperty(parent, path.at(-1)!, { value: leaf, writable: true, enumerable: true, configurable: true });
 }
+
+/**
+ * A flag ramp's plan as answers and audit rows show it: its analyses' web header values (tokens) `********`, and
+ * the credentials of every URL in it masked, as a definition's analysis templates are.
+ */
+export function maskRampPlan<T extends { steps: unknown[] }>(plan: T): T {
+  const masked = mapStrings(plan, maskUrlCredentials);
+  masked.steps.forEach((step, index) => {
+    const metrics = (step as { analysis?: { metrics?: Array<{ provider?: { type?: string; headers?: Record<string, string> } }> } }).analysis?.metrics ?? [];
+    metrics.forEach((metric, metricIndex) => {
+      if (metric.provider?.type !== 'web') return;
+      for (const header of Object.keys(metric.provider.headers ?? {})) setAt(masked, ['steps', index, 'analysis', 'metrics', metricIndex, 'provider', 'headers', header], MASKED);
+    });
+  });
+  return masked;
+}

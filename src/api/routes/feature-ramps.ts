@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { activeFeatureRamp, deleteFeatureRamp, findFeatureRamp, insertFeatureRamp, listFeatureRamps, type FeatureRamp } from '../../db/repositories/feature-ramps.ts';
 import { findFeature, toFlagDefinition } from '../../db/repositories/features.ts';
 import { rampPlanSchema, type RampPlan } from '../../flags/ramp.ts';
+import { maskRampPlan, maskTextDeep } from '../../services/mask.ts';
 import { environmentSearchAttribute, statusSearchAttribute, workspaceSearchAttribute } from '../../temporal/search-attributes.ts';
 import type { flagRampWorkflow } from '../../workflows/flag-ramp.ts';
 import { abortSignal, promoteSignal } from '../../workflows/messages.ts';
@@ -88,8 +89,8 @@ export function featureRampRoutes(deps: ApiDeps) {
     status: row.status,
     current_pct: row.currentPct,
     reason: row.reason,
-    plan: row.plan,
-    steps: row.steps as z.infer<typeof rampSchema>['steps'],
+    plan: maskRampPlan(row.plan as { steps: unknown[] }),
+    steps: maskTextDeep(row.steps as z.infer<typeof rampSchema>['steps']),
     workflow_id: row.workflowId,
     web_ui_url: webUiUrl(ui().base, ui().namespace, row.workflowId),
     created_by: row.createdBy,
@@ -168,7 +169,7 @@ export function featureRampRoutes(deps: ApiDeps) {
         await deleteFeatureRamp(deps.db, caller.workspaceId, rampId);
         throw error;
       }
-      c.set('audit', { action: 'feature.ramp.start', target: `feature/${id}`, details: { ramp_id: rampId, from_pct: startPct, plan } });
+      c.set('audit', { action: 'feature.ramp.start', target: `feature/${id}`, details: { ramp_id: rampId, from_pct: startPct, plan: maskRampPlan(plan) } });
       return c.json(toRampBody(row), 201);
     })
     .openapi(listRoute, async (c) => {
