@@ -17,22 +17,37 @@ export interface RampRef {
 export const rampFailureTypes = {
   /** The flag was deleted, or moved out of the ramp's environment: nothing left to ramp. */
   flagGone: 'FlagGone',
+  /** Someone else set the rollout or turned the flag off since the ramp's last step: the ramp stops, hands off. */
+  flagChanged: 'FlagChanged',
 } as const;
 
 /** The activities of a flag ramp (src/workflows/flag-ramp.ts): change the rollout, record the progress. */
 export function createFlagRampActivities(deps: { db: Database }) {
   return {
     /**
-     * Sets the flag's rollout (enabling it when above 0) as a new version of the flag, with an audit row naming
-     * the ramp and who started it. Idempotent: a retry finding the rollout already set changes nothing. Connected
-     * SDKs see the change at once (the features trigger's NOTIFY).
+     * Sets the flag's rollout and state as a new version of the flag, with an audit row naming the ramp and who
+     * started it. Connected SDKs see the change at once (the features trigger's NOTIFY). With `expected` (what the
+     * ramp set last), a flag found elsewhere — someone set its rollout, or a release's rollback switched it off —
+     * fails with FlagChanged and is left alone; finding `to` already set (a retry) changes nothing.
      */
-    async setFlagRollout(input: RampRef & { rolloutPct: number; by: string; why: string }): Promise<{ version: number; changed: boolean }> {
+    async setFlagRollout(
+      input: RampRef & { to: { rolloutPct: number; enabled: boolean }; expected?: { rolloutPct: number; enabled: boolean }; by: string; why: string },
+    ): Promise<{ version: number; changed: boolean }> {
       const row = await findFeature(deps.db, input.workspaceId, input.featureId);
       if (!row || row.environment !== input.environment) {
         throw ApplicationFailure.create({ type: rampFailureTypes.flagGone, message: `flag ${input.featureId} is no longer in ${input.environment}`, nonRetryable: true });
       }
-      return setRollout(deps.db, row, input.rolloutPct, {
+      const now = { rolloutPct: (row.definition as { rollout_pct?: number }).rollout_pct ?? 0, enabled: row.enabled };
+      const holds = (state: { rolloutPct: number; enabled: boolean }) => state.rolloutPct === now.rolloutPct && state.enabled === now.enabled;
+      if (holds(input.to)) return { version: row.version, changed: false };
+      if (input.expected && !holds(input.expected)) {
+        throw ApplicationFailure.create({
+          type: rampFailureTypes.flagChanged,
+          message: `flag ${row.key} was changed outside the ramp (it is ${now.enabled ? `on at ${now.rolloutPct}%` : 'off'}, the ramp left it ${input.expected.enabled ? `on at ${input.expected.rolloutPct}%` : 'off'})`,
+          nonRetryable: true,
+        });
+      }
+      return setRollout(deps.db, row, input.to.rolloutPct, input.to.enabled, {
         actor: `ramp ${input.rampId} (started by ${input.by})`,
         requestId: `ramp/${input.rampId}`,
         details: { ramp_id: input.rampId, why: input.why },
@@ -40,8 +55,8 @@ export function createFlagRampActivities(deps: { db: Database }) {
     },
 
     /**
-     * A rolled-back release's kill switch: the flags its definition names (`killFlags`) go to 0% in its
-     * environment, each as a new version with an audit row naming the release. A flag that does not exist is
+     * A rolled-back release's kill switch: the flags its definition names (`killFlags`) go off (disabled, 0%) in its
+     * environment — a ramp of one of them then stops at its next step (FlagChanged) — each as a new version with an audit row naming the release. A flag that does not exist is
      * reported, not an error: the rollback itself has happened.
      */
     async switchOffFlags(input: { workspaceId: string; environment: string; keys: string[]; deploymentId: string; reason: string }): Promise<{ off: string[]; missing: string[] }> {
@@ -53,7 +68,7 @@ export function createFlagRampActivities(deps: { db: Database }) {
           missing.push(key);
           continue;
         }
-        await setRollout(deps.db, row, 0, { actor: `release ${input.deploymentId} (rolled back)`, requestId: `deployment/${input.deploymentId}`, details: { deployment_id: input.deploymentId, why: input.reason } });
+        await setRollout(deps.db, row, 0, false, { actor: `release ${input.deploymentId} (rolled back)`, requestId: `deployment/${input.deploymentId}`, details: { deployment_id: input.deploymentId, why: input.reason } });
         off.push(key);
       }
       return { off, missing };
@@ -65,15 +80,15 @@ export function createFlagRampActivities(deps: { db: Database }) {
   };
 }
 
-/** Sets a flag's rollout (enabling it above 0) as its next version, with an audit row; nothing when it holds already. */
+/** Sets a flag's rollout and state as its next version, with an audit row; nothing when they hold already. */
 async function setRollout(
   db: Database,
   row: FeatureRow,
   pct: number,
+  enabled: boolean,
   audit: { actor: string; requestId: string; details: Record<string, unknown> },
 ): Promise<{ version: number; changed: boolean }> {
   const definition = row.definition as { rollout_pct?: number };
-  const enabled = row.enabled || pct > 0;
   if (definition.rollout_pct === pct && enabled === row.enabled) return { version: row.version, changed: false };
   const [updated] = await db
     .update(features)

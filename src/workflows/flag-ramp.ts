@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { rampStepName, rampTarget, type RampPlan } from './lib/ramp-steps.ts';
 import { runAnalysis } from './canary-analysis.ts';
@@ -17,8 +17,9 @@ export interface FlagRampInput {
   featureId: string;
   featureKey: string;
   plan: RampPlan;
-  /** The rollout before the ramp: what an abort restores. */
+  /** The rollout and state before the ramp: what an abort restores. */
   startPct: number;
+  startEnabled: boolean;
   /** Who started it, for the audit rows. */
   by: string;
 }
@@ -44,21 +45,26 @@ export async function flagRampWorkflow(input: FlagRampInput): Promise<ReleaseSta
 
   const record = (name: string, outcome: string, details?: Record<string, unknown>, extra: { status?: 'running' | 'paused'; reason?: string | null } = {}) =>
     flags.recordRampProgress({ workspaceId: input.workspaceId, rampId: input.rampId, step: { name, outcome, at: new Date().toISOString(), details }, currentPct: state.weights!.rollout, ...extra });
-  const setRollout = async (pct: number, why: string) => {
-    await flags.setFlagRollout({ ...ref, rolloutPct: pct, by: input.by, why });
-    state.weights = { rollout: pct };
+  // What the ramp left the flag at: a flag found otherwise was changed by someone else (FlagChanged).
+  let held = { rolloutPct: input.startPct, enabled: input.startEnabled };
+  const setRollout = async (to: { rolloutPct: number; enabled: boolean }, why: string, force = false) => {
+    await flags.setFlagRollout({ ...ref, to, expected: force ? undefined : held, by: input.by, why });
+    held = to;
+    state.weights = { rollout: to.rolloutPct };
   };
 
+  const off = 'off' as const;
+  const restore = 'restore' as const;
   try {
     for (const [index, step] of input.plan.steps.entries()) {
-      if (abortRequest) return await end('aborted', abortRequest, input.startPct);
+      if (abortRequest) return await end('aborted', abortRequest, restore);
       if (promoteFull) break;
       state.stepIndex = index;
       state.step = rampStepName(step, index);
       const promotedBefore = promotions;
       const interrupted = () => abortRequest !== undefined || promoteFull || promotions > promotedBefore;
       if ('setRollout' in step) {
-        await setRollout(step.setRollout, `step ${index + 1} of ${input.plan.steps.length}`);
+        await setRollout({ rolloutPct: step.setRollout, enabled: true }, `step ${index + 1} of ${input.plan.steps.length}`);
         await record(state.step, 'set', { rollout_pct: step.setRollout });
       } else if ('pause' in step) {
         if (step.pause.durationMs === undefined) await condition(interrupted);
@@ -70,33 +76,53 @@ export async function flagRampWorkflow(input: FlagRampInput): Promise<ReleaseSta
         await record(state.step, result.verdict, { dry_run: result.dryRun, metrics: result.metrics });
         if (result.dryRun || result.verdict === 'successful' || result.verdict === 'running') continue;
         const failing = Object.entries(result.metrics).filter(([, metric]) => metric.verdict === result.verdict).map(([name]) => name).join(', ');
-        if (result.verdict === 'failed' || step.analysis.onInconclusive === 'abort') return await end('rolled_back', `analysis ${result.verdict}: ${failing}; the flag is off (0%)`, 0);
+        if (result.verdict === 'failed' || step.analysis.onInconclusive === 'abort') return await end('rolled_back', `analysis ${result.verdict}: ${failing}`, off);
         state.status = 'paused';
         await record(`${state.step}-hold`, 'paused', undefined, { status: 'paused', reason: `analysis inconclusive: ${failing}; promote to go on or abort` });
         await condition(() => abortRequest !== undefined || promotions > promotedBefore || promoteFull);
-        if (abortRequest) return await end('aborted', abortRequest, input.startPct);
+        if (abortRequest) return await end('aborted', abortRequest, restore);
         state.status = 'running';
         await record(`${state.step}-hold`, 'resumed', undefined, { status: 'running', reason: null });
       }
     }
-    if (abortRequest) return await end('aborted', abortRequest, input.startPct);
+    if (abortRequest) return await end('aborted', abortRequest, restore);
     const target = rampTarget(input.plan);
     if (state.weights!.rollout !== target) {
-      await setRollout(target, 'promoted to the final rollout');
+      await setRollout({ rolloutPct: target, enabled: true }, 'promoted to the final rollout');
       await record(`set-rollout-${target}`, 'set', { rollout_pct: target, promoted: true });
     }
-    return await end('succeeded', null, target);
+    return await end('succeeded', null, undefined);
   } catch (error) {
-    // Whatever broke (a measurement that kept failing, the flag deleted), the new behaviour is not left half on.
-    const message = error instanceof ApplicationFailure || error instanceof Error ? error.message : String(error);
-    return await end('failed', `${message}; the flag is off (0%)`, 0);
+    const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error instanceof ApplicationFailure ? error : undefined;
+    // Someone else took the flag over (a PUT, a release's killFlags): the ramp stops and leaves it as they set it.
+    if (failure?.type === 'FlagChanged') return await end('aborted', `${failure.message}: the ramp stopped and left it so`, undefined);
+    // Whatever else broke (a measurement that kept failing, the database), the new behaviour is not left half on.
+    const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
+    return await end('failed', message, off);
   }
 
-  async function end(status: 'succeeded' | 'rolled_back' | 'aborted' | 'failed', reason: string | null, pct: number): Promise<ReleaseState> {
+  /**
+   * Ends the ramp: `to` is what the flag goes to first — `off` (the kill switch: disabled, 0%, whoever changed it
+   * since), `restore` (an abort: what the ramp found, unless someone changed it since), or nothing.
+   */
+  async function end(status: 'succeeded' | 'rolled_back' | 'aborted' | 'failed', reason: string | null, to: 'off' | 'restore' | undefined): Promise<ReleaseState> {
     await CancellationScope.nonCancellable(async () => {
-      if (state.weights!.rollout !== pct) {
-        state.step = status === 'aborted' ? 'restore-rollout' : 'kill-switch';
-        await setRollout(pct, reason ?? status).catch(() => {});
+      if (to === 'off') {
+        state.step = 'kill-switch';
+        try {
+          await setRollout({ rolloutPct: 0, enabled: false }, reason ?? status, true);
+          reason = `${reason}; the flag is off`;
+        } catch (error) {
+          reason = `${reason}; switching the flag off FAILED (${error instanceof Error ? error.message : String(error)}): turn it off by hand`;
+        }
+      } else if (to === 'restore') {
+        state.step = 'restore-rollout';
+        try {
+          await setRollout({ rolloutPct: input.startPct, enabled: input.startEnabled }, reason ?? status);
+          reason = `${reason}; the flag is back ${input.startEnabled ? `at ${input.startPct}%` : 'off'}`;
+        } catch (error) {
+          reason = `${reason}; the flag was left as it is (${error instanceof Error ? error.message : String(error)})`;
+        }
       }
       state.status = status;
       state.reason = reason ?? undefined;

@@ -125,7 +125,68 @@ describe('flag ramps', () => {
     expect(done).toMatchObject({ status: 'rolled_back', current_pct: 0 });
     expect(done.reason).toMatch(/analysis failed: error-rate; the flag is off/);
     expect(done.steps.map((step) => step.name)).not.toContain('set-rollout-100');
+    // Off means off: the staff rule no longer serves the new variant either.
+    expect(await readFlag(flag.id)).toMatchObject({ rollout_pct: 0, enabled: false });
+    const staff = await body<{ reason: string; variant: string }>(
+      await harness.call('POST', `/api/v1/features/${flag.id}/evaluate`, { token: workspace.tokens.viewer, body: { context: { user_id: 'u-1', email: 'ada@cutover.dev' } } }),
+      200,
+    );
+    expect(staff).toMatchObject({ reason: 'DISABLED', variant: 'classic' });
+  });
+
+  it('stops, leaving the flag alone, when someone changes the flag under it; an abort of a disabled flag leaves it disabled', async () => {
+    const flag = await newFlag('ramp-taken-over');
+    const ramp = await startRamp(flag.id, [{ setRollout: 30 }, { pause: {} }, { setRollout: 60 }]);
+    await eventually(async () => ((await readRamp(flag.id, ramp.id)).current_pct === 30 ? true : undefined));
+    const current = await readFlag(flag.id);
+    const { key: _key, environment: _environment, ...fields } = checkoutFlag();
+    await body(await harness.call('PUT', `/api/v1/features/${flag.id}`, { token: operator(), body: { ...fields, rollout_pct: 0, version: current.version } }), 200);
+    await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/promote`, { token: operator(), body: {} }), 202);
+    const stopped = await ended(flag.id, ramp.id);
+    expect(stopped.status).toBe('aborted');
+    expect(stopped.reason).toMatch(/changed outside the ramp.*left it so/);
     expect(await readFlag(flag.id)).toMatchObject({ rollout_pct: 0 });
+
+    const disabled = await newFlag('ramp-disabled');
+    expect(disabled.enabled).toBe(false);
+    const second = await startRamp(disabled.id, [{ setRollout: 10 }, { pause: {} }]);
+    await eventually(async () => ((await readFlag(disabled.id)).enabled ? true : undefined));
+    await body(await harness.call('POST', `/api/v1/features/${disabled.id}/ramps/${second.id}/abort`, { token: operator(), body: {} }), 202);
+    expect((await ended(disabled.id, second.id)).reason).toMatch(/the flag is back off/);
+    expect(await readFlag(disabled.id)).toMatchObject({ rollout_pct: 0, enabled: false });
+  });
+
+  it('records a ramp whose workflow was terminated as failed: its controls answer 409, and the flag can be ramped again', async () => {
+    const flag = await newFlag('ramp-terminated');
+    const ramp = await startRamp(flag.id, [{ setRollout: 10 }, { pause: {} }]);
+    await eventually(async () => ((await readRamp(flag.id, ramp.id)).current_pct === 10 ? true : undefined));
+    await harness.temporal.workflow.getHandle(ramp.workflow_id).terminate('test: the workflow is gone');
+    // A new ramp finds the old one's workflow closed and takes over.
+    const next = await startRamp(flag.id, [{ setRollout: 20 }]);
+    expect((await readRamp(flag.id, ramp.id)).status).toBe('failed');
+    expect(await ended(flag.id, next.id)).toMatchObject({ status: 'succeeded', current_pct: 20 });
+
+    const other = await newFlag('ramp-terminated-2');
+    const orphan = await startRamp(other.id, [{ setRollout: 10 }, { pause: {} }]);
+    await harness.temporal.workflow.getHandle(orphan.workflow_id).terminate('test');
+    const refused = await body<{ error: { message: string } }>(await harness.call('POST', `/api/v1/features/${other.id}/ramps/${orphan.id}/abort`, { token: operator(), body: {} }), 409);
+    expect(refused.error.message).toMatch(/no running workflow/);
+    expect((await readRamp(other.id, orphan.id)).status).toBe('failed');
+  });
+
+  it("masks an analysis' header values and URL credentials in its answers and audit rows", async () => {
+    const flag = await newFlag('ramp-secret');
+    const metric = { name: 'm', provider: { type: 'web', url: `http://user:pa55word@127.0.0.1:${new URL(metrics.url).port}/metrics`, jsonPath: 'data.errorRate', headers: { authorization: 'Bearer s3cr3t-token' } }, successCondition: 'result < 1' };
+    const ramp = await startRamp(flag.id, [{ setRollout: 10 }, { pause: {} }, { analysis: { metrics: [metric] } }]);
+    const seen = JSON.stringify(await readRamp(flag.id, ramp.id));
+    const audit = JSON.stringify(await body(await harness.call('GET', `/api/v1/features/${flag.id}/audit-log`, { token: workspace.tokens.viewer }), 200));
+    for (const text of [seen, audit]) {
+      expect(text).not.toContain('s3cr3t-token');
+      expect(text).not.toContain('pa55word');
+      expect(text).toContain('********');
+    }
+    await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/abort`, { token: operator(), body: {} }), 202);
+    await ended(flag.id, ramp.id);
   });
 
   it('aborts back to the rollout it found, promotes past a pause, and refuses a second ramp, a lowering plan and a URL outside the binding', async () => {
@@ -142,6 +203,7 @@ describe('flag ramps', () => {
     await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/abort`, { token: operator(), body: { reason: 'wrong day' } }), 202);
     const aborted = await ended(flag.id, ramp.id);
     expect(aborted).toMatchObject({ status: 'aborted', current_pct: 5 });
+    expect(aborted.reason).toMatch(/the flag is back at 5%/);
     expect(aborted.reason).toMatch(/aborted by .*: wrong day/);
     expect(await readFlag(flag.id)).toMatchObject({ rollout_pct: 5 });
     await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/promote`, { token: operator(), body: {} }), 409);

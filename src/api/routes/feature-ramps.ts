@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { activeFeatureRamp, deleteFeatureRamp, findFeatureRamp, insertFeatureRamp, listFeatureRamps, type FeatureRamp } from '../../db/repositories/feature-ramps.ts';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { activeFeatureRamp, deleteFeatureRamp, findFeatureRamp, insertFeatureRamp, listFeatureRamps, recordRampProgress, type FeatureRamp } from '../../db/repositories/feature-ramps.ts';
 import { findFeature, toFlagDefinition } from '../../db/repositories/features.ts';
 import { rampPlanSchema, type RampPlan } from '../../flags/ramp.ts';
 import { maskRampPlan, maskTextDeep } from '../../services/mask.ts';
@@ -107,6 +108,20 @@ export function featureRampRoutes(deps: ApiDeps) {
     if (!row) throw ApiError.notFound(`ramp ${rampId} of feature ${id}`);
     return row;
   };
+  /**
+   * A ramp recorded running whose workflow is gone or closed without recording its end (terminated, or the API
+   * died between the row and the start): recorded failed, so the flag can be ramped again.
+   */
+  const closeOrphan = (ramp: FeatureRamp) =>
+    recordRampProgress(deps.db, ramp.workspaceId, ramp.id, { status: 'failed', reason: 'its workflow ended without recording an end (terminated?); the flag is as it was left' });
+  const isOrphan = async (ramp: FeatureRamp) => {
+    try {
+      return (await deps.temporal.workflow.getHandle(ramp.workflowId).describe()).status.name !== 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return true;
+      throw error;
+    }
+  };
   const control = (action: 'promote' | 'abort') =>
     createRouter().openapi(controlRoute(action), async (c) => {
       const { id, ramp_id: rampId } = c.req.valid('param');
@@ -116,7 +131,13 @@ export function featureRampRoutes(deps: ApiDeps) {
       const ramp = await loadRamp(caller.workspaceId, id, rampId);
       assertEnvironmentRole(caller, ramp.environment, 'operator');
       if (ramp.status !== 'running' && ramp.status !== 'paused') throw ApiError.conflict(`ramp ${rampId} has ended (${ramp.status})`);
-      await deps.temporal.workflow.getHandle(ramp.workflowId).signal(action === 'promote' ? promoteSignal : abortSignal, { by: caller.actor, reason: body.reason, full: body.full });
+      try {
+        await deps.temporal.workflow.getHandle(ramp.workflowId).signal(action === 'promote' ? promoteSignal : abortSignal, { by: caller.actor, reason: body.reason, full: body.full });
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        await closeOrphan(ramp);
+        throw ApiError.conflict(`ramp ${rampId} has no running workflow any more (terminated?): it is recorded failed now; the flag is as it was left`);
+      }
       return c.json(toRampBody(ramp), 202);
     });
 
@@ -136,7 +157,7 @@ export function featureRampRoutes(deps: ApiDeps) {
       await assertAnalysesAllowed(deps, caller, flagRow.environment, plan.steps.flatMap((step) => ('analysis' in step ? [step.analysis] : [])));
       const rampId = randomUUID();
       const workflowId = `flag-ramp/${caller.workspaceId}/${flagRow.id}/${rampId}`;
-      const row = await insertFeatureRamp(deps.db, {
+      const record = () => insertFeatureRamp(deps.db, {
         id: rampId,
         workspaceId: caller.workspaceId,
         environment: flagRow.environment,
@@ -147,6 +168,14 @@ export function featureRampRoutes(deps: ApiDeps) {
         currentPct: startPct,
         createdBy: caller.actor,
       });
+      let row = await record();
+      if (!row) {
+        const holder = await activeFeatureRamp(deps.db, caller.workspaceId, flagRow.id);
+        if (holder && (await isOrphan(holder))) {
+          await closeOrphan(holder);
+          row = await record();
+        }
+      }
       if (!row) {
         const active = await activeFeatureRamp(deps.db, caller.workspaceId, flagRow.id);
         throw ApiError.conflict(`flag ${flagRow.key} has a ramp under way${active ? ` (${active.id})` : ''}: promote or abort it first`, { ramp_id: active?.id });
@@ -156,7 +185,7 @@ export function featureRampRoutes(deps: ApiDeps) {
           taskQueue: deps.taskQueue,
           workflowId,
           workflowIdConflictPolicy: 'FAIL',
-          args: [{ rampId, workspaceId: caller.workspaceId, environment: flagRow.environment, featureId: flagRow.id, featureKey: flagRow.key, plan, startPct, by: caller.actor }],
+          args: [{ rampId, workspaceId: caller.workspaceId, environment: flagRow.environment, featureId: flagRow.id, featureKey: flagRow.key, plan, startPct, startEnabled: flagRow.enabled, by: caller.actor }],
           typedSearchAttributes: [
             { key: workspaceSearchAttribute, value: caller.workspaceName },
             { key: environmentSearchAttribute, value: flagRow.environment },
