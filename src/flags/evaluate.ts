@@ -86,8 +86,9 @@ export interface Evaluation {
 
 /** Whether one condition holds for a context; a missing attribute never matches (not even `not_in`). */
 export function conditionHolds(condition: Condition, context: EvaluationContext): boolean {
-  const raw = context[condition.attribute];
-  if (raw === undefined) return false;
+  const raw: unknown = context[condition.attribute];
+  // Only strings, numbers and booleans are attributes (an SDK's context may hold objects and dates).
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return false;
   const value = String(raw);
   const { values } = condition;
   switch (condition.operator) {
@@ -151,7 +152,9 @@ function valueOf(flag: FlagDefinition, key: string): FlagVariant | undefined {
 
 export function evaluateFlag(flag: FlagDefinition, context: EvaluationContext, segments: ReadonlyMap<string, Segment> = new Map()): Evaluation {
   const stickiness = flag.stickiness ?? 'user_id';
-  const identifier = context[stickiness] === undefined ? undefined : String(context[stickiness]);
+  // OpenFeature's targetingKey stands for the stickiness attribute when the context does not name it.
+  const sticky = context[stickiness] ?? context.targetingKey;
+  const identifier = sticky === undefined ? undefined : String(sticky);
   const bucket = identifier === undefined ? null : bucketOf(flag.key, identifier);
   const answer = (variantKey: string, reason: Reason, extra: Partial<Evaluation> = {}): Evaluation => {
     const variant = valueOf(flag, variantKey);

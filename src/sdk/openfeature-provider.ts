@@ -10,8 +10,7 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import { createParser } from 'eventsource-parser';
-import { contextFor } from '../flags/context.ts';
-import { evaluateFlag, type FlagDefinition, type Segment } from '../flags/evaluate.ts';
+import { evaluateFlag, type EvaluationContext as EvaluationContextOf, type FlagDefinition, type Segment } from '../flags/evaluate.ts';
 
 /**
  * An OpenFeature server provider that evaluates Cutover's flags in process: it holds an environment's whole
@@ -71,7 +70,8 @@ export class CutoverProvider implements Provider {
   private segments = new Map<string, Segment>();
   private etag = '';
   private readonly queue: QueuedEvent[] = [];
-  private readonly seen = new Set<string>();
+  /** Impressions recorded this flush window: flag → variant → subjects. */
+  private seen = new Map<string, Map<string, Set<string>>>();
   private readonly abort = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
   private streaming: Promise<void> | undefined;
@@ -104,6 +104,11 @@ export class CutoverProvider implements Provider {
     });
     try {
       await Promise.race([first, timeout]);
+    } catch (error) {
+      // The SDK marks the provider in error and will not use it: stop trying in the background.
+      clearInterval(this.flushTimer);
+      this.abort.abort();
+      throw error;
     } finally {
       clearTimeout(timer);
     }
@@ -144,11 +149,12 @@ export class CutoverProvider implements Provider {
     const flag = this.flags.get(flagKey);
     if (!flag) return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.FLAG_NOT_FOUND, errorMessage: `no flag ${flagKey} in ${this.options.environment}` };
     if (flag.type !== flagTypeFor[type]) return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.TYPE_MISMATCH, errorMessage: `${flagKey} is a ${flag.type} flag` };
-    const context = contextFor(flag, given);
-    const result = evaluateFlag(flag, context, this.segments);
+    // Evaluation reads only string, number and boolean attributes, and takes targetingKey for the stickiness
+    // attribute: the context goes in as it is, with no copy per call.
+    const result = evaluateFlag(flag, given as EvaluationContextOf, this.segments);
     if (result.reason === 'ERROR') return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.GENERAL, errorMessage: result.error };
-    const subject = context[flag.stickiness ?? 'user_id'];
-    if (this.options.impressions && subject !== undefined) this.impression(flag.key, result.variant, result.reason, String(subject));
+    const subject = given[flag.stickiness ?? 'user_id'] ?? given.targetingKey;
+    if (this.options.impressions && (typeof subject === 'string' || typeof subject === 'number')) this.impression(flag.key, result.variant, result.reason, String(subject));
     return {
       value: result.value as T,
       variant: result.variant,
@@ -159,7 +165,7 @@ export class CutoverProvider implements Provider {
 
   /** Sends what is queued now (the timer does it every flushIntervalMs); events that fail stay queued. */
   async flush(): Promise<void> {
-    this.seen.clear();
+    this.seen = new Map();
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
       try {
@@ -181,13 +187,21 @@ export class CutoverProvider implements Provider {
   }
 
   private impression(featureKey: string, variant: string, reason: string, subject: string): void {
-    const key = `${featureKey}\u0000${variant}\u0000${subject}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
+    let variants = this.seen.get(featureKey);
+    if (!variants) this.seen.set(featureKey, (variants = new Map<string, Set<string>>()));
+    let subjects = variants.get(variant);
+    if (!subjects) variants.set(variant, (subjects = new Set<string>()));
+    if (subjects.has(subject)) return;
+    subjects.add(subject);
     this.enqueue({ id: randomUUID(), kind: 'impression', feature_key: featureKey, variant, reason, subject, timestamp: new Date().toISOString() });
   }
 
   private enqueue(event: QueuedEvent): void {
+    // What the API would refuse (and with it the whole batch) is dropped here, counted.
+    if (event.subject.length > 200 || (event.metric !== undefined && (event.metric.length === 0 || event.metric.length > 100))) {
+      this.dropped += 1;
+      return;
+    }
     this.queue.push(event);
     this.trim();
   }
@@ -203,29 +217,47 @@ export class CutoverProvider implements Provider {
   /** Holds the stream open, reconnecting with backoff, until onClose(). */
   private async stream(ready: () => void): Promise<void> {
     let backoffMs = 250;
+    let stale = false;
     while (!this.abort.signal.aborted) {
+      let delivered = false;
       try {
         const response = await fetch(`${this.options.apiUrl}/api/v1/flags/${encodeURIComponent(this.options.environment)}/stream`, {
           headers: { authorization: `Bearer ${this.options.token}`, accept: 'text/event-stream', ...(this.etag ? { 'last-event-id': this.etag } : {}) },
           signal: this.abort.signal,
         });
-        if (!response.ok || !response.body) {
+        if (!response.ok || !response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
           await response.body?.cancel();
-          throw new Error(`flag stream answered ${response.status}`);
+          throw new Error(`flag stream answered ${response.status} ${response.headers.get('content-type') ?? ''}`.trim());
+        }
+        if (stale) {
+          stale = false;
+          this.events.emit(ProviderEvents.Ready, { message: 'flag stream connected again' });
         }
         const parser = createParser({
           onEvent: (event) => {
             if (event.event !== 'flags') return;
             this.apply(JSON.parse(event.data) as StreamedConfiguration);
+            delivered = true;
             backoffMs = 250;
             ready();
           },
         });
         const decoder = new TextDecoder();
         for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+        // The server ends a stream after its max_ms (a reconnect event): connect again at once. A stream that
+        // ended having sent nothing new waits like a failure, so a misbehaving server is not asked in a loop.
+        if (delivered || backoffMs === 250) {
+          backoffMs = delivered ? 250 : 500;
+          continue;
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5_000);
       } catch (error) {
         if (this.abort.signal.aborted) return;
-        this.events.emit(ProviderEvents.Stale, { message: `flag stream: ${(error as Error).message}; evaluating the configuration held` });
+        if (!stale) {
+          stale = true;
+          this.events.emit(ProviderEvents.Stale, { message: `flag stream: ${(error as Error).message}; evaluating the configuration held` });
+        }
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }

@@ -1,7 +1,9 @@
 // needs: Postgres, Temporal dev server
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
+import { and, eq, like, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveApp, type RunningServer } from '../../src/api/serve.ts';
+import { featureEvents } from '../../src/db/schema/index.ts';
 import { CutoverProvider } from '../../src/sdk/openfeature-provider.ts';
 import { checkoutFlag } from '../support/flags.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
@@ -119,6 +121,13 @@ describe('the Cutover OpenFeature provider', () => {
     expect(stats.control).toBe('classic');
     expect(stats.variants.find((variant) => variant.key === 'one-page')).toMatchObject({ impressions: 40, conversions: 10 });
     expect(provider.droppedEvents).toBe(0);
+    // One impression per subject was sent (the second evaluation in the window recorded none), and ten conversions.
+    const stored = await harness.db
+      .select({ kind: featureEvents.kind, count: sql<number>`count(*)::int` })
+      .from(featureEvents)
+      .where(and(eq(featureEvents.workspaceId, workspace.id), like(featureEvents.subject, 'buyer-%')))
+      .groupBy(featureEvents.kind);
+    expect(Object.fromEntries(stored.map((row) => [row.kind, row.count]))).toEqual({ impression: 40, conversion: 10 });
   });
 
   it('counts a batch sent twice once, and refuses events that do not say what they are (422, nothing stored)', async () => {
