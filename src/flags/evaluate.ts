@@ -150,37 +150,50 @@ function valueOf(flag: FlagDefinition, key: string): FlagVariant | undefined {
   return flag.variants.find((variant) => variant.key === key);
 }
 
-export function evaluateFlag(flag: FlagDefinition, context: EvaluationContext, segments: ReadonlyMap<string, Segment> = new Map()): Evaluation {
+const noSegments: ReadonlyMap<string, Segment> = new Map();
+
+/** The answer of `variantKey` (ERROR with the default's value when the flag has no such variant). */
+function answer(flag: FlagDefinition, variantKey: string, reason: Reason, bucket: number | null, ruleId: string | null = null): Evaluation {
+  const variant = valueOf(flag, variantKey);
+  if (!variant) {
+    return { variant: flag.default_variant, value: valueOf(flag, flag.default_variant)?.value ?? null, reason: 'ERROR', rule_id: null, bucket, context_matched: false, flag_version: flag.version, error: `no variant ${variantKey}` };
+  }
+  return { variant: variant.key, value: variant.value, reason, rule_id: ruleId, bucket, context_matched: ruleId !== null, flag_version: flag.version };
+}
+
+/** Whether every condition of a rule, and of each segment it names, holds (a segment that is not there: no). */
+function ruleMatches(rule: Rule, context: EvaluationContext, segments: ReadonlyMap<string, Segment>): boolean {
+  for (const condition of rule.conditions) if (!conditionHolds(condition, context)) return false;
+  for (const key of rule.segments ?? []) {
+    const segment = segments.get(key);
+    if (!segment) return false;
+    for (const condition of segment.conditions) if (!conditionHolds(condition, context)) return false;
+  }
+  return true;
+}
+
+// Written for the provider's hot path (an evaluation per call, in process): no closures or arrays per call.
+export function evaluateFlag(flag: FlagDefinition, context: EvaluationContext, segments: ReadonlyMap<string, Segment> = noSegments): Evaluation {
   const stickiness = flag.stickiness ?? 'user_id';
   // OpenFeature's targetingKey stands for the stickiness attribute when the context does not name it.
   const sticky = context[stickiness] ?? context.targetingKey;
   const identifier = sticky === undefined ? undefined : String(sticky);
   const bucket = identifier === undefined ? null : bucketOf(flag.key, identifier);
-  const answer = (variantKey: string, reason: Reason, extra: Partial<Evaluation> = {}): Evaluation => {
-    const variant = valueOf(flag, variantKey);
-    if (!variant) {
-      return { variant: flag.default_variant, value: valueOf(flag, flag.default_variant)?.value ?? null, reason: 'ERROR', rule_id: null, bucket, context_matched: false, flag_version: flag.version, error: `no variant ${variantKey}` };
-    }
-    return { variant: variant.key, value: variant.value, reason, rule_id: null, bucket, context_matched: false, flag_version: flag.version, ...extra };
-  };
-  if (!flag.enabled) return answer(flag.default_variant, 'DISABLED');
+  if (!flag.enabled) return answer(flag, flag.default_variant, 'DISABLED', bucket);
 
   for (const rule of flag.rules) {
-    const segmentConditions = (rule.segments ?? []).map((key) => segments.get(key));
-    if (segmentConditions.some((segment) => segment === undefined)) continue;
-    const conditions = [...rule.conditions, ...segmentConditions.flatMap((segment) => segment!.conditions)];
-    if (!conditions.every((condition) => conditionHolds(condition, context))) continue;
+    if (!ruleMatches(rule, context, segments)) continue;
     const share = rule.rollout_pct ?? 100;
     // The rule's own share uses the rule id as its group, so it is independent of the flag's rollout.
     if (share < 100 && (identifier === undefined || bucketOf(`${flag.key}:${rule.id}`, identifier) > share)) continue;
-    if (rule.variant) return answer(rule.variant, 'TARGETING_MATCH', { rule_id: rule.id, context_matched: true });
+    if (rule.variant) return answer(flag, rule.variant, 'TARGETING_MATCH', bucket, rule.id);
     const split = identifier === undefined ? undefined : pickVariant(flag.key, identifier, flag.variants);
-    if (split) return answer(split.key, 'TARGETING_MATCH', { rule_id: rule.id, context_matched: true });
+    if (split) return answer(flag, split.key, 'TARGETING_MATCH', bucket, rule.id);
   }
 
-  if (identifier === undefined || bucket === null || bucket > flag.rollout_pct) return answer(flag.default_variant, 'DEFAULT');
+  if (identifier === undefined || bucket === null || bucket > flag.rollout_pct) return answer(flag, flag.default_variant, 'DEFAULT', bucket);
   const split = pickVariant(flag.key, identifier, flag.variants);
-  return split ? answer(split.key, 'SPLIT') : answer(flag.default_variant, 'DEFAULT');
+  return split ? answer(flag, split.key, 'SPLIT', bucket) : answer(flag, flag.default_variant, 'DEFAULT', bucket);
 }
 
 /**
