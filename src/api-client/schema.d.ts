@@ -8743,6 +8743,8 @@ export interface components {
                 };
             } | null;
             multiple_exposures: number;
+            outside_experiment: number;
+            metric_seen: boolean;
         };
         Feature: {
             /** Format: uuid */

@@ -164,6 +164,11 @@ describe('the Cutover OpenFeature provider', () => {
         else if (i < converted + 15) events.push({ id: `early-${subject}`, kind: 'conversion', metric: 'purchase', subject, timestamp: at(5) });
       }
     }
+    // 7 staff served one-page by a rule, 4 of them converting: not randomized, so not in the results.
+    for (let i = 0; i < 7; i++) {
+      events.push({ id: `staff-${i}`, kind: 'impression', feature_key: 'seeded', variant: 'one-page', reason: 'TARGETING_MATCH', subject: `staff-${i}`, timestamp: at(10) });
+      if (i < 4) events.push({ id: `staff-conv-${i}`, kind: 'conversion', metric: 'purchase', subject: `staff-${i}`, timestamp: at(20) });
+    }
     for (let i = 0; i < 5; i++) {
       events.push({ id: `both-a-${i}`, kind: 'impression', feature_key: 'seeded', variant: 'classic', reason: 'SPLIT', subject: `both-${i}`, timestamp: at(1) });
       events.push({ id: `both-b-${i}`, kind: 'impression', feature_key: 'seeded', variant: 'one-page', reason: 'SPLIT', subject: `both-${i}`, timestamp: at(2) });
@@ -175,9 +180,11 @@ describe('the Cutover OpenFeature provider', () => {
       variants: Array<{ key: string; impressions: number; conversions: number; conversion_rate: number; lift: { relative: number; absolute: number } | null; chance_to_beat_control: number | null }>;
       srm: { mismatch: boolean; p_value: number };
       multiple_exposures: number;
+      outside_experiment: number;
+      metric_seen: boolean;
     };
     const stats = await body<Stats>(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase`, { token: workspace.tokens.viewer }), 200);
-    expect(stats.multiple_exposures).toBe(5);
+    expect(stats).toMatchObject({ multiple_exposures: 5, outside_experiment: 7, metric_seen: true });
     const [control, variant] = stats.variants;
     expect(control).toMatchObject({ key: 'classic', impressions: 1000, conversions: 100, conversion_rate: 0.1, lift: null, chance_to_beat_control: null });
     expect(variant).toMatchObject({ key: 'one-page', impressions: 1000, conversions: 120, conversion_rate: 0.12 });
@@ -195,6 +202,8 @@ describe('the Cutover OpenFeature provider', () => {
     expect(skewed.srm.mismatch).toBe(true);
     expect(skewed.srm.p_value).toBeLessThan(1e-20);
 
+    // A misspelt metric answers, and says it has never been seen.
+    expect(await body<Stats>(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchse`, { token: workspace.tokens.viewer }), 200)).toMatchObject({ metric_seen: false });
     await body(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase&control=nope`, { token: workspace.tokens.viewer }), 422);
     await body(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase`, { token: other.tokens.owner }), 404);
   });

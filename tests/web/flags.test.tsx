@@ -42,6 +42,8 @@ const stats = (mismatch: boolean) => ({
   ],
   srm: { chi_square: mismatch ? 100 : 0.8, degrees_of_freedom: 1, p_value: mismatch ? 1.5e-23 : 0.37, mismatch, expected: {} },
   multiple_exposures: 5,
+  outside_experiment: 0,
+  metric_seen: true,
 });
 const ramp = {
   id: '77777777-7777-4777-8777-777777777777',

@@ -79,6 +79,10 @@ const statsRoute = createRoute({
             variants: z.array(variantResultSchema),
             srm: z.object({ chi_square: z.number(), degrees_of_freedom: z.number().int(), p_value: z.number(), mismatch: z.boolean(), expected: z.record(z.string(), z.number()) }).nullable(),
             multiple_exposures: z.number().int(),
+            /** Subjects a rule or the default (outside the rollout) served first: not randomized, not counted. */
+            outside_experiment: z.number().int(),
+            /** False when the environment has no conversion of this metric at all (a misspelt name?). */
+            metric_seen: z.boolean(),
           })
           .openapi('FeatureStats'),
       ),
@@ -122,14 +126,8 @@ export function featureEventRoutes(deps: ApiDeps) {
       if (!flag.variants.some((variant) => variant.key === control)) {
         throw new ApiError(422, 'validation_failed', `${row.key} has no variant ${control}`, [{ path: 'query.control', message: `one of ${flag.variants.map((variant) => variant.key).join(', ')}` }]);
       }
-      const { variants: exposures, multipleExposures } = await flagExposures(deps.db, workspaceId, row.environment, row.key, metric);
+      const { variants: exposures, multipleExposures, outsideExperiment, metricSeen } = await flagExposures(deps.db, workspaceId, row.environment, row.key, metric);
       const counted = new Map(exposures.map((exposure) => [exposure.variant, exposure]));
-      // The sample-ratio check compares what the weighted split served with the weights: impressions served by a
-      // rule or the default (outside the rollout) are not the split's. Results use every impression.
-      const srm = experimentStats(
-        flag.variants.map((variant) => ({ key: variant.key, impressions: counted.get(variant.key)?.split ?? 0, conversions: 0, weight: variant.weight })),
-        control,
-      ).srm;
       const results = experimentStats(
         flag.variants.map((variant) => ({ key: variant.key, impressions: counted.get(variant.key)?.impressions ?? 0, conversions: counted.get(variant.key)?.conversions ?? 0, weight: variant.weight })),
         control,
@@ -144,8 +142,10 @@ export function featureEventRoutes(deps: ApiDeps) {
           control,
           method: results.method,
           variants: results.variants.map((variant) => ({ ...variant, weight: weights.get(variant.key) ?? 0 })),
-          srm,
+          srm: results.srm,
           multiple_exposures: multipleExposures,
+          outside_experiment: outsideExperiment,
+          metric_seen: metricSeen,
         },
         200,
       );

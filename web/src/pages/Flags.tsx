@@ -148,6 +148,11 @@ function StatsTable({ stats }: { stats: Stats }) {
   const best = Math.max(0.0001, ...stats.variants.map((variant) => variant.conversion_rate ?? 0));
   return (
     <>
+      {!stats.metric_seen && (
+        <p role="alert" className="problem">
+          No conversion of {stats.metric} has been recorded in {stats.environment}: is the metric spelt as the app tracks it?
+        </p>
+      )}
       {stats.srm?.mismatch && (
         <p role="alert" className="problem">
           Sample ratio mismatch (p = {stats.srm.p_value.toExponential(1)}): the split did not serve the variants in their weights. Fix the cause before you read the results.
@@ -186,6 +191,7 @@ function StatsTable({ stats }: { stats: Stats }) {
       <p className="reason">
         {stats.method}
         {stats.multiple_exposures > 0 ? ` ${stats.multiple_exposures} subjects were served more than one variant and are left out.` : ''}
+        {stats.outside_experiment > 0 ? ` ${stats.outside_experiment} subjects served by a rule or the default are not in the experiment.` : ''}
       </p>
     </>
   );
