@@ -66,6 +66,9 @@ export async function measureStorage(db: Executor, workspaceIds: string[], now =
         + coalesce((select sum(pg_column_size(t.*)) from deployment_events t where t.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(t.*)) from services t where t.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(t.*)) from features t where t.workspace_id = w.id), 0)
+        + coalesce((select sum(pg_column_size(t.*)) from feature_segments t where t.workspace_id = w.id), 0)
+        + coalesce((select sum(pg_column_size(t.*)) from feature_events t where t.workspace_id = w.id), 0)
+        + coalesce((select sum(pg_column_size(t.*)) from feature_ramps t where t.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(t.*)) from ops_jobs t where t.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(r.*)) from ops_jobs j join ops_job_runs r on r.job_id = j.id where j.workspace_id = w.id), 0)
         + coalesce((select sum(pg_column_size(l.*)) from ops_jobs j join ops_job_runs r on r.job_id = j.id

@@ -6,6 +6,7 @@ import { experimentStats } from '../../flags/stats.ts';
 import type { ApiDeps } from '../context.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { assertEnvironmentRole, callerOf } from '../middleware/auth.ts';
+import { assertQuotaRoom } from '../middleware/quota.ts';
 import { createRouter } from '../router.ts';
 import { idParamSchema, slugSchema } from '../schemas.ts';
 
@@ -97,6 +98,8 @@ export function featureEventRoutes(deps: ApiDeps) {
       const { environment, events } = c.req.valid('json');
       const caller = callerOf(c);
       assertEnvironmentRole(caller, environment, 'viewer');
+      // Events are the one table SDKs grow on their own: they count against the workspace's storage.
+      await assertQuotaRoom(deps, caller, 'storageGb');
       const now = new Date();
       const accepted = await insertFeatureEvents(
         deps.db,
