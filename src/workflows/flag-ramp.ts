@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { statusSearchAttribute } from '../temporal/search-attributes.ts';
 import type { Activities } from '../activities/index.ts';
 import { rampStepName, rampTarget, type RampPlan } from './lib/ramp-steps.ts';
 import { runAnalysis } from './canary-analysis.ts';
@@ -78,10 +79,12 @@ export async function flagRampWorkflow(input: FlagRampInput): Promise<ReleaseSta
         const failing = Object.entries(result.metrics).filter(([, metric]) => metric.verdict === result.verdict).map(([name]) => name).join(', ');
         if (result.verdict === 'failed' || step.analysis.onInconclusive === 'abort') return await end('rolled_back', `analysis ${result.verdict}: ${failing}`, off);
         state.status = 'paused';
+        upsertSearchAttributes([{ key: statusSearchAttribute, value: 'paused' }]);
         await record(`${state.step}-hold`, 'paused', undefined, { status: 'paused', reason: `analysis inconclusive: ${failing}; promote to go on or abort` });
         await condition(() => abortRequest !== undefined || promotions > promotedBefore || promoteFull);
         if (abortRequest) return await end('aborted', abortRequest, restore);
         state.status = 'running';
+        upsertSearchAttributes([{ key: statusSearchAttribute, value: 'running' }]);
         await record(`${state.step}-hold`, 'resumed', undefined, { status: 'running', reason: null });
       }
     }
@@ -126,6 +129,7 @@ export async function flagRampWorkflow(input: FlagRampInput): Promise<ReleaseSta
       }
       state.status = status;
       state.reason = reason ?? undefined;
+      upsertSearchAttributes([{ key: statusSearchAttribute, value: status }]);
       await flags.recordRampProgress({
         workspaceId: input.workspaceId,
         rampId: input.rampId,

@@ -1,6 +1,7 @@
 // needs: Postgres, Temporal dev server
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusSearchAttribute } from '../../src/temporal/search-attributes.ts';
 import { bindTestWorkspace } from '../support/bindings.ts';
 import { checkoutFlag } from '../support/flags.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
@@ -115,6 +116,9 @@ describe('flag ramps', () => {
     const history = await harness.temporal.workflow.getHandle(ramp.workflow_id).fetchHistory();
     const scheduled = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'setFlagRollout');
     expect(scheduled).toHaveLength(3);
+    // Visibility says how it ended, so the Web UI's list can be filtered by it.
+    const described = await harness.temporal.workflow.getHandle(ramp.workflow_id).describe();
+    expect(described.typedSearchAttributes.get(statusSearchAttribute)).toBe('succeeded');
   });
 
   it('turns the flag off (0%) when an analysis fails: the kill switch', async () => {
