@@ -12,13 +12,13 @@ type Ramp = Schemas['FlagRamp'];
 const percent = (share: number | null | undefined, digits = 1) => (share === null || share === undefined ? '—' : `${(share * 100).toFixed(digits)}%`);
 
 /** A horizontal bar of `pct` (0–100), with the number beside it for those who read rather than look. */
-function Bar({ pct, label, tone = 'accent' }: { pct: number; label: string; tone?: 'accent' | 'green' | 'danger' }) {
+function Bar({ pct, label, tone = 'accent', text }: { pct: number; label: string; tone?: 'accent' | 'green' | 'danger'; text?: string }) {
   return (
     <span className="bar-cell">
       <span className="bar" role="img" aria-label={`${label}: ${pct.toFixed(0)}%`}>
         <span className={`bar-fill tone-${tone}`} style={{ width: `${Math.max(0, Math.min(100, pct))}%` }} />
       </span>
-      <span className="bar-value">{pct.toFixed(0)}%</span>
+      <span className="bar-value">{text ?? `${pct.toFixed(0)}%`}</span>
     </span>
   );
 }
@@ -179,8 +179,7 @@ function StatsTable({ stats }: { stats: Stats }) {
               <td>{variant.impressions}</td>
               <td>{variant.conversions}</td>
               <td>
-                <Bar pct={((variant.conversion_rate ?? 0) / best) * 100} label={`${variant.key} conversion rate relative to the best`} />
-                <span className="reason">{percent(variant.conversion_rate, 2)}</span>
+                <Bar pct={((variant.conversion_rate ?? 0) / best) * 100} label={`${variant.key} conversion rate, against the best`} text={percent(variant.conversion_rate, 2)} />
               </td>
               <td>{variant.lift ? `${percent(variant.lift.relative)} (${percent(variant.lift.ci95.low)} to ${percent(variant.lift.ci95.high)})` : '—'}</td>
               <td>{variant.chance_to_beat_control === null ? '—' : percent(variant.chance_to_beat_control)}</td>
