@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEntries } from '../../src/db/repositories/audit.ts';
 import { checkoutFlag } from '../support/flags.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
+import { apiAs, expectBody } from '../support/api-calls.ts';
 
 // Segments through the API: made, read, replaced and deleted per environment; a flag's rule naming one matches
 // by its conditions, read afresh on every evaluation; a segment a rule names cannot be deleted.
@@ -17,18 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.close());
 
-async function body<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
-}
 
-const as = (token: string) => ({
-  post: (path: string, json: unknown) => harness.call('POST', `/api/v1${path}`, { token, body: json }),
-  put: (path: string, json: unknown) => harness.call('PUT', `/api/v1${path}`, { token, body: json }),
-  get: (path: string) => harness.call('GET', `/api/v1${path}`, { token }),
-  delete: (path: string) => harness.call('DELETE', `/api/v1${path}`, { token }),
-});
+const as = (token: string) => apiAs(harness, token);
 
 interface Segment {
   id: string;
@@ -46,28 +37,28 @@ const euSegment = (overrides: Record<string, unknown> = {}) => ({ key: 'eu', env
 describe('segments', () => {
   it('creates per environment (409 for a key it has, 422 for bad conditions, 403 below operator), lists and reads', async () => {
     const operator = as(workspace.tokens.operator);
-    const created = await body<Segment>(await operator.post('/segments', euSegment()), 201);
+    const created = await expectBody<Segment>(await operator.post('/segments', euSegment()), 201);
     expect(created).toMatchObject({ key: 'eu', environment: 'staging', conditions: countryIn('de', 'fr') });
-    await body(await operator.post('/segments', euSegment()), 409);
-    await body(await operator.post('/segments', euSegment({ environment: 'production' })), 201);
+    await expectBody(await operator.post('/segments', euSegment()), 409);
+    await expectBody(await operator.post('/segments', euSegment({ environment: 'production' })), 201);
 
-    const invalid = await body<ErrorBody>(await operator.post('/segments', euSegment({ key: 'broken', conditions: [{ attribute: 'a', operator: 'regex', values: ['(unclosed'] }] })), 422);
+    const invalid = await expectBody<ErrorBody>(await operator.post('/segments', euSegment({ key: 'broken', conditions: [{ attribute: 'a', operator: 'regex', values: ['(unclosed'] }] })), 422);
     expect(invalid.error.code).toBe('validation_failed');
     expect(JSON.stringify(invalid.error.details)).toContain('json.conditions.0.values.0');
-    await body(await operator.post('/segments', euSegment({ key: 'Not A Key' })), 422);
-    await body(await operator.post('/segments', euSegment({ key: 'empty', conditions: [] })), 422);
-    await body(await as(workspace.tokens.viewer).post('/segments', euSegment({ key: 'viewers' })), 403);
+    await expectBody(await operator.post('/segments', euSegment({ key: 'Not A Key' })), 422);
+    await expectBody(await operator.post('/segments', euSegment({ key: 'empty', conditions: [] })), 422);
+    await expectBody(await as(workspace.tokens.viewer).post('/segments', euSegment({ key: 'viewers' })), 403);
 
     const viewer = as(workspace.tokens.viewer);
-    const staging = await body<{ items: Segment[] }>(await viewer.get('/segments?environment=staging'), 200);
+    const staging = await expectBody<{ items: Segment[] }>(await viewer.get('/segments?environment=staging'), 200);
     expect(staging.items.map((item) => item.key)).toEqual(['eu']);
-    expect((await body<{ items: Segment[] }>(await viewer.get('/segments'), 200)).items.map((item) => `${item.environment}/${item.key}`)).toEqual(['production/eu', 'staging/eu']);
-    expect(await body<Segment>(await viewer.get(`/segments/${created.id}`), 200)).toEqual(created);
+    expect((await expectBody<{ items: Segment[] }>(await viewer.get('/segments'), 200)).items.map((item) => `${item.environment}/${item.key}`)).toEqual(['production/eu', 'staging/eu']);
+    expect(await expectBody<Segment>(await viewer.get(`/segments/${created.id}`), 200)).toEqual(created);
 
     // Another workspace sees none of it.
-    await body(await as(other.tokens.owner).get(`/segments/${created.id}`), 404);
-    await body(await as(other.tokens.owner).put(`/segments/${created.id}`, { conditions: countryIn('xx') }), 404);
-    expect((await body<{ items: Segment[] }>(await as(other.tokens.viewer).get('/segments'), 200)).items).toEqual([]);
+    await expectBody(await as(other.tokens.owner).get(`/segments/${created.id}`), 404);
+    await expectBody(await as(other.tokens.owner).put(`/segments/${created.id}`, { conditions: countryIn('xx') }), 404);
+    expect((await expectBody<{ items: Segment[] }>(await as(other.tokens.viewer).get('/segments'), 200)).items).toEqual([]);
 
     const audit = await listAuditEntries(harness.db, workspace.id, 10, { target: `segment/${created.id}` });
     expect(audit.map((entry) => entry.action)).toEqual(['segment.create']);
@@ -76,22 +67,22 @@ describe('segments', () => {
 
   it("matches a rule naming a segment by the segment's conditions, and uses a change on the next evaluation", async () => {
     const operator = as(workspace.tokens.operator);
-    const [segment] = (await body<{ items: Segment[] }>(await operator.get('/segments?environment=staging'), 200)).items;
-    const flag = await body<{ id: string }>(
+    const [segment] = (await expectBody<{ items: Segment[] }>(await operator.get('/segments?environment=staging'), 200)).items;
+    const flag = await expectBody<{ id: string }>(
       await operator.post('/features', checkoutFlag({ key: 'eu-checkout', rollout_pct: 0, rules: [{ id: 'eu-only', segments: ['eu'], variant: 'one-page' }] })),
       201,
     );
     const evaluate = async (country: string) =>
-      body<{ variant: string; reason: string; rule_id: string | null }>(await operator.post(`/features/${flag.id}/evaluate`, { context: { user_id: 'u-1', country } }), 200);
+      expectBody<{ variant: string; reason: string; rule_id: string | null }>(await operator.post(`/features/${flag.id}/evaluate`, { context: { user_id: 'u-1', country } }), 200);
     expect(await evaluate('de')).toMatchObject({ variant: 'one-page', reason: 'TARGETING_MATCH', rule_id: 'eu-only' });
     expect(await evaluate('us')).toMatchObject({ variant: 'classic', reason: 'DEFAULT', rule_id: null });
 
     // Bad conditions change nothing.
-    await body(await operator.put(`/segments/${segment!.id}`, { conditions: [{ attribute: 'country', operator: 'nearly', values: ['us'] }] }), 422);
-    await body(await as(workspace.tokens.viewer).put(`/segments/${segment!.id}`, { conditions: countryIn('us') }), 403);
-    expect((await body<Segment>(await operator.get(`/segments/${segment!.id}`), 200)).conditions).toEqual(countryIn('de', 'fr'));
+    await expectBody(await operator.put(`/segments/${segment!.id}`, { conditions: [{ attribute: 'country', operator: 'nearly', values: ['us'] }] }), 422);
+    await expectBody(await as(workspace.tokens.viewer).put(`/segments/${segment!.id}`, { conditions: countryIn('us') }), 403);
+    expect((await expectBody<Segment>(await operator.get(`/segments/${segment!.id}`), 200)).conditions).toEqual(countryIn('de', 'fr'));
 
-    const replaced = await body<Segment>(await operator.put(`/segments/${segment!.id}`, { conditions: countryIn('us') }), 200);
+    const replaced = await expectBody<Segment>(await operator.put(`/segments/${segment!.id}`, { conditions: countryIn('us') }), 200);
     expect(replaced.conditions).toEqual(countryIn('us'));
     expect(await evaluate('us')).toMatchObject({ variant: 'one-page', reason: 'TARGETING_MATCH', rule_id: 'eu-only' });
     expect(await evaluate('de')).toMatchObject({ variant: 'classic', reason: 'DEFAULT' });
@@ -102,25 +93,25 @@ describe('segments', () => {
 
   it('refuses to delete a segment a rule of its environment names (409 with the flags), deletes it once none does', async () => {
     const operator = as(workspace.tokens.operator);
-    const segments = (await body<{ items: Segment[] }>(await operator.get('/segments'), 200)).items;
+    const segments = (await expectBody<{ items: Segment[] }>(await operator.get('/segments'), 200)).items;
     const staging = segments.find((segment) => segment.environment === 'staging')!;
     const production = segments.find((segment) => segment.environment === 'production')!;
-    await body(await operator.post('/features', checkoutFlag({ key: 'eu-banner', rules: [{ id: 'other', conditions: [], segments: ['beta', 'eu'] }] })), 201);
+    await expectBody(await operator.post('/features', checkoutFlag({ key: 'eu-banner', rules: [{ id: 'other', conditions: [], segments: ['beta', 'eu'] }] })), 201);
 
-    const refused = await body<ErrorBody>(await operator.delete(`/segments/${staging.id}`), 409);
+    const refused = await expectBody<ErrorBody>(await operator.delete(`/segments/${staging.id}`), 409);
     expect(refused.error.details).toEqual({ flags: ['eu-banner', 'eu-checkout'] });
-    await body(await operator.get(`/segments/${staging.id}`), 200);
-    await body(await as(workspace.tokens.viewer).delete(`/segments/${production.id}`), 403);
+    await expectBody(await operator.get(`/segments/${staging.id}`), 200);
+    await expectBody(await as(workspace.tokens.viewer).delete(`/segments/${production.id}`), 403);
     // Production's eu is named by no production flag (staging's flags name staging's segments).
-    await body(await operator.delete(`/segments/${production.id}`), 204);
+    await expectBody(await operator.delete(`/segments/${production.id}`), 204);
 
     for (const key of ['eu-banner', 'eu-checkout']) {
-      const flag = (await body<{ items: Array<{ id: string; key: string; version: number }> }>(await operator.get('/features?environment=staging'), 200)).items.find((item) => item.key === key)!;
+      const flag = (await expectBody<{ items: Array<{ id: string; key: string; version: number }> }>(await operator.get('/features?environment=staging'), 200)).items.find((item) => item.key === key)!;
       const { key: _key, environment: _environment, ...fields } = checkoutFlag();
-      await body(await operator.put(`/features/${flag.id}`, { ...fields, version: flag.version }), 200);
+      await expectBody(await operator.put(`/features/${flag.id}`, { ...fields, version: flag.version }), 200);
     }
-    await body(await operator.delete(`/segments/${staging.id}`), 204);
-    await body(await operator.get(`/segments/${staging.id}`), 404);
+    await expectBody(await operator.delete(`/segments/${staging.id}`), 204);
+    await expectBody(await operator.get(`/segments/${staging.id}`), 404);
     const [deleted] = await listAuditEntries(harness.db, workspace.id, 10, { target: `segment/${staging.id}` });
     expect(deleted).toMatchObject({ action: 'segment.delete', details: { before: { key: 'eu' }, after: null } });
   });

@@ -5,6 +5,7 @@ import { movedShare } from '../../src/flags/evaluate.ts';
 import { checkoutFlag } from '../support/flags.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
 import { createTestUser } from '../support/people.ts';
+import { apiAs, expectBody } from '../support/api-calls.ts';
 
 // A flag copied to another environment (created there, then replaced as its next version), checked by key for a
 // user, and a weight or rollout change previewed before it is saved.
@@ -19,17 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.close());
 
-async function body<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
-}
 
-const as = (token: string) => ({
-  post: (path: string, json: unknown) => harness.call('POST', `/api/v1${path}`, { token, body: json }),
-  put: (path: string, json: unknown) => harness.call('PUT', `/api/v1${path}`, { token, body: json }),
-  get: (path: string) => harness.call('GET', `/api/v1${path}`, { token }),
-});
+const as = (token: string) => apiAs(harness, token);
 
 interface Feature {
   id: string;
@@ -57,32 +49,32 @@ const replaceFields = (overrides: Record<string, unknown> = {}) => {
 describe('copying a flag to another environment', () => {
   it('needs the segments its rules name there (422 naming them), creates the flag (201), then replaces it as the next version (200)', async () => {
     const operator = as(workspace.tokens.operator);
-    await body(await operator.post('/segments', { key: 'beta', environment: 'staging', conditions: [{ attribute: 'plan', operator: 'in', values: ['beta'] }] }), 201);
+    await expectBody(await operator.post('/segments', { key: 'beta', environment: 'staging', conditions: [{ attribute: 'plan', operator: 'in', values: ['beta'] }] }), 201);
     const rules = [{ id: 'beta', conditions: [], segments: ['beta'], variant: 'one-page' }];
-    const source = await body<Feature>(await operator.post('/features', checkoutFlag({ key: 'promo', rules })), 201);
+    const source = await expectBody<Feature>(await operator.post('/features', checkoutFlag({ key: 'promo', rules })), 201);
 
-    const missing = await body<ErrorBody>(await operator.post(`/features/${source.id}/copy`, { environment: 'production' }), 422);
+    const missing = await expectBody<ErrorBody>(await operator.post(`/features/${source.id}/copy`, { environment: 'production' }), 422);
     expect(missing.error).toMatchObject({ code: 'segments_missing', details: { environment: 'production', segments: ['beta'] } });
-    expect((await body<{ items: Feature[] }>(await operator.get('/features?environment=production'), 200)).items).toEqual([]);
-    await body(await operator.post(`/features/${source.id}/copy`, { environment: 'staging' }), 422);
-    await body(await operator.post(`/features/${source.id}/copy`, { environment: 'Production!' }), 422);
-    await body(await as(workspace.tokens.viewer).post(`/features/${source.id}/copy`, { environment: 'production' }), 403);
-    await body(await as(other.tokens.owner).post(`/features/${source.id}/copy`, { environment: 'production' }), 404);
+    expect((await expectBody<{ items: Feature[] }>(await operator.get('/features?environment=production'), 200)).items).toEqual([]);
+    await expectBody(await operator.post(`/features/${source.id}/copy`, { environment: 'staging' }), 422);
+    await expectBody(await operator.post(`/features/${source.id}/copy`, { environment: 'Production!' }), 422);
+    await expectBody(await as(workspace.tokens.viewer).post(`/features/${source.id}/copy`, { environment: 'production' }), 403);
+    await expectBody(await as(other.tokens.owner).post(`/features/${source.id}/copy`, { environment: 'production' }), 404);
 
-    await body(await operator.post('/segments', { key: 'beta', environment: 'production', conditions: [{ attribute: 'plan', operator: 'in', values: ['beta'] }] }), 201);
-    const created = await body<Feature>(await operator.post(`/features/${source.id}/copy`, { environment: 'production' }), 201);
+    await expectBody(await operator.post('/segments', { key: 'beta', environment: 'production', conditions: [{ attribute: 'plan', operator: 'in', values: ['beta'] }] }), 201);
+    const created = await expectBody<Feature>(await operator.post(`/features/${source.id}/copy`, { environment: 'production' }), 201);
     expect(created).toMatchObject({ key: 'promo', environment: 'production', version: 1, enabled: true, rollout_pct: 25, rules: [{ id: 'beta', segments: ['beta'], variant: 'one-page' }] });
     expect(created.id).not.toBe(source.id);
     expect(created.variants).toEqual(source.variants);
 
-    await body(await operator.put(`/features/${source.id}`, { ...replaceFields({ rules, rollout_pct: 60 }), version: 1 }), 200);
-    const replaced = await body<Feature>(await operator.post(`/features/${source.id}/copy`, { environment: 'production' }), 200);
+    await expectBody(await operator.put(`/features/${source.id}`, { ...replaceFields({ rules, rollout_pct: 60 }), version: 1 }), 200);
+    const replaced = await expectBody<Feature>(await operator.post(`/features/${source.id}/copy`, { environment: 'production' }), 200);
     expect(replaced).toMatchObject({ id: created.id, environment: 'production', version: 2, rollout_pct: 60 });
     // The copy evaluates in production with production's segment.
-    const evaluation = await body<{ variant: string; rule_id: string }>(await operator.post(`/features/${created.id}/evaluate`, { context: { user_id: 'u-1', plan: 'beta' } }), 200);
+    const evaluation = await expectBody<{ variant: string; rule_id: string }>(await operator.post(`/features/${created.id}/evaluate`, { context: { user_id: 'u-1', plan: 'beta' } }), 200);
     expect(evaluation).toMatchObject({ variant: 'one-page', rule_id: 'beta' });
 
-    const audit = await body<{ items: AuditItem[] }>(await operator.get(`/features/${created.id}/audit-log`), 200);
+    const audit = await expectBody<{ items: AuditItem[] }>(await operator.get(`/features/${created.id}/audit-log`), 200);
     const copies = audit.items.filter((item) => item.action === 'feature.copy');
     expect(copies.map((item) => [item.details.before?.version ?? null, item.details.after.version])).toEqual([
       [1, 2],
@@ -93,15 +85,15 @@ describe('copying a flag to another environment', () => {
 
   it('needs an operator in both environments', async () => {
     const operator = as(workspace.tokens.operator);
-    const staging = await body<Feature>(await operator.post('/features', checkoutFlag({ key: 'two-sided' })), 201);
-    const production = await body<Feature>(await operator.post('/features', checkoutFlag({ key: 'two-sided-prod', environment: 'production' })), 201);
+    const staging = await expectBody<Feature>(await operator.post('/features', checkoutFlag({ key: 'two-sided' })), 201);
+    const production = await expectBody<Feature>(await operator.post('/features', checkoutFlag({ key: 'two-sided-prod', environment: 'production' })), 201);
     // An operator of the workspace who only views production.
     const narrowed = await createTestUser(harness.db, { workspaceId: workspace.id, role: 'operator', environmentRoles: { production: 'viewer' } });
     const copy = (id: string, environment: string) => harness.call('POST', `/api/v1/features/${id}/copy`, { headers: narrowed.session.write, body: { environment } });
-    expect((await body<ErrorBody>(await copy(staging.id, 'production'), 403)).error.message).toMatch(/operator role in production/);
-    expect((await body<ErrorBody>(await copy(production.id, 'staging'), 403)).error.message).toMatch(/operator role in production/);
-    expect((await body<Feature>(await copy(staging.id, 'qa'), 201)).environment).toBe('qa');
-    const keys = (await body<{ items: Feature[] }>(await operator.get('/features?environment=production'), 200)).items.map((item) => item.key);
+    expect((await expectBody<ErrorBody>(await copy(staging.id, 'production'), 403)).error.message).toMatch(/operator role in production/);
+    expect((await expectBody<ErrorBody>(await copy(production.id, 'staging'), 403)).error.message).toMatch(/operator role in production/);
+    expect((await expectBody<Feature>(await copy(staging.id, 'qa'), 201)).environment).toBe('qa');
+    const keys = (await expectBody<{ items: Feature[] }>(await operator.get('/features?environment=production'), 200)).items.map((item) => item.key);
     expect(keys.filter((key) => key.startsWith('two-sided'))).toEqual(['two-sided-prod']);
   });
 });
@@ -128,7 +120,7 @@ describe('checking a flag by key', () => {
 
   it('answers enabled, variant and reason; userId is the stickiness attribute unless given, other parameters are attributes', async () => {
     const operator = as(workspace.tokens.operator);
-    await body(
+    await expectBody(
       await operator.post(
         '/features',
         booleanFlag({
@@ -142,7 +134,7 @@ describe('checking a flag by key', () => {
       201,
     );
     const viewer = as(workspace.tokens.viewer);
-    const check = async (query: string) => body<Check>(await viewer.get(`/features/dark-mode/check?environment=staging&${query}`), 200);
+    const check = async (query: string) => expectBody<Check>(await viewer.get(`/features/dark-mode/check?environment=staging&${query}`), 200);
     expect(await check('userId=ada')).toEqual({ key: 'dark-mode', enabled: true, variant: 'on', reason: 'TARGETING_MATCH' });
     expect(await check('userId=bob')).toEqual({ key: 'dark-mode', enabled: false, variant: 'off', reason: 'DEFAULT' });
     expect(await check('userId=bob&email=grace%40cutover.dev')).toMatchObject({ enabled: true, variant: 'on' });
@@ -150,33 +142,33 @@ describe('checking a flag by key', () => {
     expect(await check('userId=ada&user_id=bob')).toMatchObject({ enabled: false });
 
     // Another stickiness attribute takes userId.
-    await body(await operator.post('/features', booleanFlag({ key: 'by-account', stickiness: 'account', rules: [{ id: 'acme', conditions: [{ attribute: 'account', operator: 'in', values: ['acme'] }], variant: 'on' }] })), 201);
-    expect(await body<Check>(await viewer.get('/features/by-account/check?environment=staging&userId=acme'), 200)).toMatchObject({ enabled: true, reason: 'TARGETING_MATCH' });
+    await expectBody(await operator.post('/features', booleanFlag({ key: 'by-account', stickiness: 'account', rules: [{ id: 'acme', conditions: [{ attribute: 'account', operator: 'in', values: ['acme'] }], variant: 'on' }] })), 201);
+    expect(await expectBody<Check>(await viewer.get('/features/by-account/check?environment=staging&userId=acme'), 200)).toMatchObject({ enabled: true, reason: 'TARGETING_MATCH' });
 
     // Other types: on when the variant is not the default one.
-    await body(await operator.post('/features', checkoutFlag({ key: 'checkout-check', rollout_pct: 0 })), 201);
-    const string = async (query: string) => body<Check>(await viewer.get(`/features/checkout-check/check?environment=staging&${query}`), 200);
+    await expectBody(await operator.post('/features', checkoutFlag({ key: 'checkout-check', rollout_pct: 0 })), 201);
+    const string = async (query: string) => expectBody<Check>(await viewer.get(`/features/checkout-check/check?environment=staging&${query}`), 200);
     expect(await string('userId=u-1&email=ada%40cutover.dev')).toEqual({ key: 'checkout-check', enabled: true, variant: 'one-page', reason: 'TARGETING_MATCH' });
     expect(await string('userId=u-1')).toEqual({ key: 'checkout-check', enabled: false, variant: 'classic', reason: 'DEFAULT' });
 
-    await body(await operator.post('/features', booleanFlag({ key: 'switched-off', enabled: false })), 201);
-    expect(await body<Check>(await viewer.get('/features/switched-off/check?environment=staging&userId=ada'), 200)).toMatchObject({ enabled: false, reason: 'DISABLED' });
+    await expectBody(await operator.post('/features', booleanFlag({ key: 'switched-off', enabled: false })), 201);
+    expect(await expectBody<Check>(await viewer.get('/features/switched-off/check?environment=staging&userId=ada'), 200)).toMatchObject({ enabled: false, reason: 'DISABLED' });
   });
 
   it('takes a key where the /features/{id} routes take a uuid, and neither reads the other', async () => {
     const viewer = as(workspace.tokens.viewer);
-    const flag = (await body<{ items: Feature[] }>(await viewer.get('/features?environment=staging'), 200)).items.find((item) => item.key === 'dark-mode')!;
+    const flag = (await expectBody<{ items: Feature[] }>(await viewer.get('/features?environment=staging'), 200)).items.find((item) => item.key === 'dark-mode')!;
     // The flag's id is a well-formed key, but no flag has it as its key.
-    await body(await viewer.get(`/features/${flag.id}/check?environment=staging&userId=ada`), 404);
-    expect((await body<ErrorBody>(await viewer.get('/features/dark-mode'), 422)).error.code).toBe('validation_failed');
-    expect((await body<Feature>(await viewer.get(`/features/${flag.id}`), 200)).key).toBe('dark-mode');
-    await body(await viewer.get(`/features/${flag.id}/evaluate?user_id=ada`), 200);
+    await expectBody(await viewer.get(`/features/${flag.id}/check?environment=staging&userId=ada`), 404);
+    expect((await expectBody<ErrorBody>(await viewer.get('/features/dark-mode'), 422)).error.code).toBe('validation_failed');
+    expect((await expectBody<Feature>(await viewer.get(`/features/${flag.id}`), 200)).key).toBe('dark-mode');
+    await expectBody(await viewer.get(`/features/${flag.id}/evaluate?user_id=ada`), 200);
 
-    await body(await viewer.get('/features/dark-mode/check?userId=ada'), 422);
-    await body(await viewer.get('/features/Dark_Mode!/check?environment=staging'), 422);
-    await body(await viewer.get('/features/dark-mode/check?environment=production&userId=ada'), 404);
-    await body(await viewer.get('/features/no-such-flag/check?environment=staging'), 404);
-    await body(await as(other.tokens.owner).get('/features/dark-mode/check?environment=staging&userId=ada'), 404);
+    await expectBody(await viewer.get('/features/dark-mode/check?userId=ada'), 422);
+    await expectBody(await viewer.get('/features/Dark_Mode!/check?environment=staging'), 422);
+    await expectBody(await viewer.get('/features/dark-mode/check?environment=production&userId=ada'), 404);
+    await expectBody(await viewer.get('/features/no-such-flag/check?environment=staging'), 404);
+    await expectBody(await as(other.tokens.owner).get('/features/dark-mode/check?environment=staging&userId=ada'), 404);
   });
 });
 
@@ -196,9 +188,9 @@ describe('previewing a weight or rollout change', () => {
 
   it('estimates who moves by movedShare and answers the rollout difference; changes nothing', async () => {
     const operator = as(workspace.tokens.operator);
-    const flag = await body<Feature>(await operator.post('/features', weighted), 201);
+    const flag = await expectBody<Feature>(await operator.post('/features', weighted), 201);
     const viewer = as(workspace.tokens.viewer);
-    const preview = async (json: unknown) => body<Preview>(await viewer.post(`/features/${flag.id}/preview`, json), 200);
+    const preview = async (json: unknown) => expectBody<Preview>(await viewer.post(`/features/${flag.id}/preview`, json), 200);
 
     expect(await preview({})).toEqual({ moved_share: 0, moved_buckets_estimate: 0, rollout: { from: 25, to: 25, added_share: 0, removed_share: 0 } });
     const expected = movedShare({ key: 'weights', variants: weighted.variants }, { classic: 100, 'one-page': 0 });
@@ -212,7 +204,7 @@ describe('previewing a weight or rollout change', () => {
     expect((await preview({ rollout_pct: 10 })).rollout).toEqual({ from: 25, to: 10, added_share: 0, removed_share: 0.15 });
 
     const bad = async (json: unknown, path: string) => {
-      const error = await body<ErrorBody>(await viewer.post(`/features/${flag.id}/preview`, json), 422);
+      const error = await expectBody<ErrorBody>(await viewer.post(`/features/${flag.id}/preview`, json), 422);
       expect(error.error.code).toBe('validation_failed');
       expect(JSON.stringify(error.error.details)).toContain(path);
     };
@@ -222,11 +214,11 @@ describe('previewing a weight or rollout change', () => {
     await bad({ rollout_pct: 101 }, 'json.rollout_pct');
     await bad({ rollout_pct: 50, version: 1 }, 'json');
 
-    const after = await body<Feature>(await viewer.get(`/features/${flag.id}`), 200);
+    const after = await expectBody<Feature>(await viewer.get(`/features/${flag.id}`), 200);
     expect(after).toMatchObject({ version: 1, rollout_pct: 25, variants: weighted.variants });
-    const audit = await body<{ items: AuditItem[] }>(await viewer.get(`/features/${flag.id}/audit-log`), 200);
+    const audit = await expectBody<{ items: AuditItem[] }>(await viewer.get(`/features/${flag.id}/audit-log`), 200);
     expect(audit.items.map((item) => item.action)).toEqual(['feature.create']);
     expect(await listAuditEntries(harness.db, workspace.id, 10, { target: `/api/v1/features/${flag.id}/preview` })).toEqual([]);
-    await body(await as(other.tokens.owner).post(`/features/${flag.id}/preview`, {}), 404);
+    await expectBody(await as(other.tokens.owner).post(`/features/${flag.id}/preview`, {}), 404);
   });
 });

@@ -7,6 +7,7 @@ import { featureEvents } from '../../src/db/schema/index.ts';
 import { CutoverProvider } from '../../src/sdk/openfeature-provider.ts';
 import { checkoutFlag } from '../support/flags.ts';
 import { createTestWorkspace, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
+import { expectBody } from '../support/api-calls.ts';
 
 // The in-repo OpenFeature provider against a served API: it evaluates from the streamed configuration exactly as
 // the API does, sees a change within moments of its save (NOTIFY from the database), sees only its workspace
@@ -30,11 +31,6 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function body<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  return JSON.parse(text) as T;
-}
 
 interface Feature {
   id: string;
@@ -65,12 +61,12 @@ describe('the Cutover OpenFeature provider', () => {
   let flag: Feature;
 
   it('evaluates in process exactly as the API does, and sees a saved change within moments', async () => {
-    flag = await body<Feature>(await harness.call('POST', '/api/v1/features', { token: workspace.tokens.operator, body: checkoutFlag() }), 201);
+    flag = await expectBody<Feature>(await harness.call('POST', '/api/v1/features', { token: workspace.tokens.operator, body: checkoutFlag() }), 201);
     const { provider, client } = await connect('same-answers', workspace.tokens.viewer);
     for (let i = 0; i < 60; i++) {
       const context: Record<string, string> & { targetingKey: string } = i % 10 === 0 ? { targetingKey: `u-${i}`, email: `u${i}@cutover.dev` } : { targetingKey: `u-${i}` };
       const local = await client.getStringDetails('new-checkout', 'fallback', context);
-      const remote = await body<{ variant: string; value: string; reason: string }>(
+      const remote = await expectBody<{ variant: string; value: string; reason: string }>(
         await harness.call('POST', `/api/v1/features/${flag.id}/evaluate`, { token: workspace.tokens.viewer, body: { context: { ...context, user_id: context.targetingKey } } }),
         200,
       );
@@ -83,7 +79,7 @@ describe('the Cutover OpenFeature provider', () => {
     // Everyone gets one-page once the rollout is 100%: no restart, no poll.
     const seen = nextChange(provider, 'new-checkout');
     const { key: _key, environment: _environment, ...fields } = checkoutFlag();
-    await body(await harness.call('PUT', `/api/v1/features/${flag.id}`, { token: workspace.tokens.operator, body: { ...fields, rollout_pct: 100, version: flag.version } }), 200);
+    await expectBody(await harness.call('PUT', `/api/v1/features/${flag.id}`, { token: workspace.tokens.operator, body: { ...fields, rollout_pct: 100, version: flag.version } }), 200);
     expect(await seen).toBeLessThan(2_000);
     expect(await client.getStringValue('new-checkout', 'fallback', { targetingKey: 'someone-outside-25' })).toBe('one-page');
   });
@@ -98,8 +94,8 @@ describe('the Cutover OpenFeature provider', () => {
     let woken = 0;
     otherProvider.events.addHandler(ProviderEvents.ConfigurationChanged, () => woken++);
     const { key: _key, environment: _environment, ...fields } = checkoutFlag();
-    const current = await body<Feature>(await harness.call('GET', `/api/v1/features/${flag.id}`, { token: workspace.tokens.viewer }), 200);
-    await body(await harness.call('PUT', `/api/v1/features/${flag.id}`, { token: workspace.tokens.operator, body: { ...fields, rollout_pct: 100, description: 'again', version: current.version } }), 200);
+    const current = await expectBody<Feature>(await harness.call('GET', `/api/v1/features/${flag.id}`, { token: workspace.tokens.viewer }), 200);
+    await expectBody(await harness.call('PUT', `/api/v1/features/${flag.id}`, { token: workspace.tokens.operator, body: { ...fields, rollout_pct: 100, description: 'again', version: current.version } }), 200);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(woken).toBe(0);
   });
@@ -113,7 +109,7 @@ describe('the Cutover OpenFeature provider', () => {
       if (i % 4 === 0) client.track('checkout_completed', { targetingKey: `buyer-${i}` });
     }
     await provider.flush();
-    const stats = await body<{ variants: Array<{ key: string; impressions: number; conversions: number }>; control: string }>(
+    const stats = await expectBody<{ variants: Array<{ key: string; impressions: number; conversions: number }>; control: string }>(
       await harness.call('GET', `/api/v1/features/${flag.id}/stats?metric=checkout_completed`, { token: workspace.tokens.viewer }),
       200,
     );
@@ -136,16 +132,16 @@ describe('the Cutover OpenFeature provider', () => {
       { id: 'dup-2', kind: 'conversion', metric: 'signup', subject: 'dup-user' },
     ];
     const send = (list: unknown[]) => harness.call('POST', '/api/v1/features/events', { token: workspace.tokens.viewer, body: { environment: 'staging', events: list } });
-    expect(await body(await send(events), 202)).toEqual({ accepted: 2, duplicates: 0 });
-    expect(await body(await send(events), 202)).toEqual({ accepted: 0, duplicates: 2 });
-    const bad = await body<{ error: { details: Array<{ path: string }> } }>(await send([{ id: 'bad-1', kind: 'impression', subject: 'x' }, { id: 'bad-2', kind: 'conversion', subject: 'y' }]), 422);
+    expect(await expectBody(await send(events), 202)).toEqual({ accepted: 2, duplicates: 0 });
+    expect(await expectBody(await send(events), 202)).toEqual({ accepted: 0, duplicates: 2 });
+    const bad = await expectBody<{ error: { details: Array<{ path: string }> } }>(await send([{ id: 'bad-1', kind: 'impression', subject: 'x' }, { id: 'bad-2', kind: 'conversion', subject: 'y' }]), 422);
     expect(JSON.stringify(bad.error.details)).toMatch(/feature_key[\s\S]*metric/);
-    expect(await body(await send([{ id: 'bad-1', kind: 'conversion', metric: 'm', subject: 'x' }]), 202)).toEqual({ accepted: 1, duplicates: 0 });
-    await body(await send([{ id: 'future', kind: 'conversion', metric: 'm', subject: 'x', timestamp: new Date(Date.now() + 3_600_000).toISOString() }]), 422);
+    expect(await expectBody(await send([{ id: 'bad-1', kind: 'conversion', metric: 'm', subject: 'x' }]), 202)).toEqual({ accepted: 1, duplicates: 0 });
+    await expectBody(await send([{ id: 'future', kind: 'conversion', metric: 'm', subject: 'x', timestamp: new Date(Date.now() + 3_600_000).toISOString() }]), 422);
   });
 
   it('answers known results on a seeded experiment and flags a sample-ratio mismatch', async () => {
-    const seeded = await body<Feature>(
+    const seeded = await expectBody<Feature>(
       await harness.call('POST', '/api/v1/features', {
         token: workspace.tokens.operator,
         body: checkoutFlag({ key: 'seeded', rollout_pct: 100, rules: [], variants: [{ key: 'classic', value: 'classic', weight: 50 }, { key: 'one-page', value: 'one-page', weight: 50 }] }),
@@ -174,7 +170,7 @@ describe('the Cutover OpenFeature provider', () => {
       events.push({ id: `both-b-${i}`, kind: 'impression', feature_key: 'seeded', variant: 'one-page', reason: 'SPLIT', subject: `both-${i}`, timestamp: at(2) });
     }
     for (let start = 0; start < events.length; start += 1000) {
-      await body(await harness.call('POST', '/api/v1/features/events', { token: workspace.tokens.viewer, body: { environment: 'staging', events: events.slice(start, start + 1000) } }), 202);
+      await expectBody(await harness.call('POST', '/api/v1/features/events', { token: workspace.tokens.viewer, body: { environment: 'staging', events: events.slice(start, start + 1000) } }), 202);
     }
     type Stats = {
       variants: Array<{ key: string; impressions: number; conversions: number; conversion_rate: number; lift: { relative: number; absolute: number } | null; chance_to_beat_control: number | null }>;
@@ -183,7 +179,7 @@ describe('the Cutover OpenFeature provider', () => {
       outside_experiment: number;
       metric_seen: boolean;
     };
-    const stats = await body<Stats>(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase`, { token: workspace.tokens.viewer }), 200);
+    const stats = await expectBody<Stats>(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase`, { token: workspace.tokens.viewer }), 200);
     expect(stats).toMatchObject({ multiple_exposures: 5, outside_experiment: 7, metric_seen: true });
     const [control, variant] = stats.variants;
     expect(control).toMatchObject({ key: 'classic', impressions: 1000, conversions: 100, conversion_rate: 0.1, lift: null, chance_to_beat_control: null });
@@ -196,15 +192,15 @@ describe('the Cutover OpenFeature provider', () => {
     expect(stats.srm.mismatch).toBe(false);
 
     const more = Array.from({ length: 500 }, (_, i) => ({ id: `extra-${i}`, kind: 'impression', feature_key: 'seeded', variant: 'one-page', reason: 'SPLIT', subject: `extra-${i}`, timestamp: at(30) }));
-    await body(await harness.call('POST', '/api/v1/features/events', { token: workspace.tokens.viewer, body: { environment: 'staging', events: more } }), 202);
-    const skewed = await body<Stats>(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase`, { token: workspace.tokens.viewer }), 200);
+    await expectBody(await harness.call('POST', '/api/v1/features/events', { token: workspace.tokens.viewer, body: { environment: 'staging', events: more } }), 202);
+    const skewed = await expectBody<Stats>(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase`, { token: workspace.tokens.viewer }), 200);
     // 1,500 vs 1,000 against 50/50: chi-square 100, p ≈ 1.5e-23.
     expect(skewed.srm.mismatch).toBe(true);
     expect(skewed.srm.p_value).toBeLessThan(1e-20);
 
     // A misspelt metric answers, and says it has never been seen.
-    expect(await body<Stats>(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchse`, { token: workspace.tokens.viewer }), 200)).toMatchObject({ metric_seen: false });
-    await body(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase&control=nope`, { token: workspace.tokens.viewer }), 422);
-    await body(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase`, { token: other.tokens.owner }), 404);
+    expect(await expectBody<Stats>(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchse`, { token: workspace.tokens.viewer }), 200)).toMatchObject({ metric_seen: false });
+    await expectBody(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase&control=nope`, { token: workspace.tokens.viewer }), 422);
+    await expectBody(await harness.call('GET', `/api/v1/features/${seeded.id}/stats?metric=purchase`, { token: other.tokens.owner }), 404);
   });
 });

@@ -5,6 +5,7 @@ import { statusSearchAttribute } from '../../src/temporal/search-attributes.ts';
 import { bindTestWorkspace } from '../support/bindings.ts';
 import { checkoutFlag } from '../support/flags.ts';
 import { createTestWorkspace, eventually, startHarness, type Harness, type TestWorkspace } from '../support/harness.ts';
+import { expectBody } from '../support/api-calls.ts';
 
 // Flag ramps on the real dev server with a worker: the rollout rises step by step with the canary's analysis
 // between steps (a fixture metrics endpoint), a failed verdict turns the flag off, abort restores the rollout the
@@ -45,11 +46,6 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function body<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  return JSON.parse(text) as T;
-}
 
 interface Ramp {
   id: string;
@@ -69,14 +65,14 @@ interface Feature {
 
 const operator = () => workspace.tokens.operator;
 const newFlag = async (key: string, rollout = 0) =>
-  body<Feature>(await harness.call('POST', '/api/v1/features', { token: operator(), body: checkoutFlag({ key, rollout_pct: rollout, enabled: rollout > 0 }) }), 201);
+  expectBody<Feature>(await harness.call('POST', '/api/v1/features', { token: operator(), body: checkoutFlag({ key, rollout_pct: rollout, enabled: rollout > 0 }) }), 201);
 const analysis = (count = 2) => ({
   analysis: { metrics: [{ name: 'error-rate', provider: { type: 'web', url: metrics.url, jsonPath: 'data.errorRate' }, successCondition: 'result < 0.05', count, intervalMs: 200 }] },
 });
 const startRamp = async (featureId: string, steps: unknown[], status = 201) =>
-  body<Ramp>(await harness.call('POST', `/api/v1/features/${featureId}/ramps`, { token: operator(), body: { steps } }), status);
-const readRamp = async (featureId: string, rampId: string) => body<Ramp>(await harness.call('GET', `/api/v1/features/${featureId}/ramps/${rampId}`, { token: workspace.tokens.viewer }), 200);
-const readFlag = async (featureId: string) => body<Feature>(await harness.call('GET', `/api/v1/features/${featureId}`, { token: workspace.tokens.viewer }), 200);
+  expectBody<Ramp>(await harness.call('POST', `/api/v1/features/${featureId}/ramps`, { token: operator(), body: { steps } }), status);
+const readRamp = async (featureId: string, rampId: string) => expectBody<Ramp>(await harness.call('GET', `/api/v1/features/${featureId}/ramps/${rampId}`, { token: workspace.tokens.viewer }), 200);
+const readFlag = async (featureId: string) => expectBody<Feature>(await harness.call('GET', `/api/v1/features/${featureId}`, { token: workspace.tokens.viewer }), 200);
 const ended = (featureId: string, rampId: string) =>
   eventually(async () => {
     const ramp = await readRamp(featureId, rampId);
@@ -103,7 +99,7 @@ describe('flag ramps', () => {
     ]);
     expect(await readFlag(flag.id)).toMatchObject({ rollout_pct: 100, enabled: true, version: 4 });
 
-    const audit = await body<{ items: Array<{ action: string; actor: string; details: { before: { rollout_pct: number }; after: { rollout_pct: number } } }> }>(
+    const audit = await expectBody<{ items: Array<{ action: string; actor: string; details: { before: { rollout_pct: number }; after: { rollout_pct: number } } }> }>(
       await harness.call('GET', `/api/v1/features/${flag.id}/audit-log`, { token: workspace.tokens.viewer }),
       200,
     );
@@ -131,7 +127,7 @@ describe('flag ramps', () => {
     expect(done.steps.map((step) => step.name)).not.toContain('set-rollout-100');
     // Off means off: the staff rule no longer serves the new variant either.
     expect(await readFlag(flag.id)).toMatchObject({ rollout_pct: 0, enabled: false });
-    const staff = await body<{ reason: string; variant: string }>(
+    const staff = await expectBody<{ reason: string; variant: string }>(
       await harness.call('POST', `/api/v1/features/${flag.id}/evaluate`, { token: workspace.tokens.viewer, body: { context: { user_id: 'u-1', email: 'ada@cutover.dev' } } }),
       200,
     );
@@ -144,8 +140,8 @@ describe('flag ramps', () => {
     await eventually(async () => ((await readRamp(flag.id, ramp.id)).current_pct === 30 ? true : undefined));
     const current = await readFlag(flag.id);
     const { key: _key, environment: _environment, ...fields } = checkoutFlag();
-    await body(await harness.call('PUT', `/api/v1/features/${flag.id}`, { token: operator(), body: { ...fields, rollout_pct: 0, version: current.version } }), 200);
-    await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/promote`, { token: operator(), body: {} }), 202);
+    await expectBody(await harness.call('PUT', `/api/v1/features/${flag.id}`, { token: operator(), body: { ...fields, rollout_pct: 0, version: current.version } }), 200);
+    await expectBody(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/promote`, { token: operator(), body: {} }), 202);
     const stopped = await ended(flag.id, ramp.id);
     expect(stopped.status).toBe('aborted');
     expect(stopped.reason).toMatch(/changed outside the ramp.*left it so/);
@@ -155,7 +151,7 @@ describe('flag ramps', () => {
     expect(disabled.enabled).toBe(false);
     const second = await startRamp(disabled.id, [{ setRollout: 10 }, { pause: {} }]);
     await eventually(async () => ((await readFlag(disabled.id)).enabled ? true : undefined));
-    await body(await harness.call('POST', `/api/v1/features/${disabled.id}/ramps/${second.id}/abort`, { token: operator(), body: {} }), 202);
+    await expectBody(await harness.call('POST', `/api/v1/features/${disabled.id}/ramps/${second.id}/abort`, { token: operator(), body: {} }), 202);
     expect((await ended(disabled.id, second.id)).reason).toMatch(/the flag is back off/);
     expect(await readFlag(disabled.id)).toMatchObject({ rollout_pct: 0, enabled: false });
   });
@@ -173,7 +169,7 @@ describe('flag ramps', () => {
     const other = await newFlag('ramp-terminated-2');
     const orphan = await startRamp(other.id, [{ setRollout: 10 }, { pause: {} }]);
     await harness.temporal.workflow.getHandle(orphan.workflow_id).terminate('test');
-    const refused = await body<{ error: { message: string } }>(await harness.call('POST', `/api/v1/features/${other.id}/ramps/${orphan.id}/abort`, { token: operator(), body: {} }), 409);
+    const refused = await expectBody<{ error: { message: string } }>(await harness.call('POST', `/api/v1/features/${other.id}/ramps/${orphan.id}/abort`, { token: operator(), body: {} }), 409);
     expect(refused.error.message).toMatch(/no running workflow/);
     expect((await readRamp(other.id, orphan.id)).status).toBe('failed');
   });
@@ -183,13 +179,13 @@ describe('flag ramps', () => {
     const metric = { name: 'm', provider: { type: 'web', url: `http://user:pa55word@127.0.0.1:${new URL(metrics.url).port}/metrics`, jsonPath: 'data.errorRate', headers: { authorization: 'Bearer s3cr3t-token' } }, successCondition: 'result < 1' };
     const ramp = await startRamp(flag.id, [{ setRollout: 10 }, { pause: {} }, { analysis: { metrics: [metric] } }]);
     const seen = JSON.stringify(await readRamp(flag.id, ramp.id));
-    const audit = JSON.stringify(await body(await harness.call('GET', `/api/v1/features/${flag.id}/audit-log`, { token: workspace.tokens.viewer }), 200));
+    const audit = JSON.stringify(await expectBody(await harness.call('GET', `/api/v1/features/${flag.id}/audit-log`, { token: workspace.tokens.viewer }), 200));
     for (const text of [seen, audit]) {
       expect(text).not.toContain('s3cr3t-token');
       expect(text).not.toContain('pa55word');
       expect(text).toContain('********');
     }
-    await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/abort`, { token: operator(), body: {} }), 202);
+    await expectBody(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/abort`, { token: operator(), body: {} }), 202);
     await ended(flag.id, ramp.id);
   });
 
@@ -198,29 +194,29 @@ describe('flag ramps', () => {
     const flag = await newFlag('ramp-abort', 5);
     const ramp = await startRamp(flag.id, [{ setRollout: 30 }, { pause: {} }, { setRollout: 100 }]);
     await eventually(async () => ((await readRamp(flag.id, ramp.id)).current_pct === 30 ? true : undefined));
-    const second = await body<{ error: { message: string; details: { ramp_id: string } } }>(
+    const second = await expectBody<{ error: { message: string; details: { ramp_id: string } } }>(
       await harness.call('POST', `/api/v1/features/${flag.id}/ramps`, { token: operator(), body: { steps: [{ setRollout: 100 }] } }),
       409,
     );
     expect(second.error.details.ramp_id).toBe(ramp.id);
-    await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/abort`, { token: workspace.tokens.viewer, body: {} }), 403);
-    await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/abort`, { token: operator(), body: { reason: 'wrong day' } }), 202);
+    await expectBody(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/abort`, { token: workspace.tokens.viewer, body: {} }), 403);
+    await expectBody(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/abort`, { token: operator(), body: { reason: 'wrong day' } }), 202);
     const aborted = await ended(flag.id, ramp.id);
     expect(aborted).toMatchObject({ status: 'aborted', current_pct: 5 });
     expect(aborted.reason).toMatch(/the flag is back at 5%/);
     expect(aborted.reason).toMatch(/aborted by .*: wrong day/);
     expect(await readFlag(flag.id)).toMatchObject({ rollout_pct: 5 });
-    await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/promote`, { token: operator(), body: {} }), 409);
+    await expectBody(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${ramp.id}/promote`, { token: operator(), body: {} }), 409);
 
     const promoted = await startRamp(flag.id, [{ setRollout: 10 }, { pause: {} }, { setRollout: 60 }]);
     await eventually(async () => ((await readRamp(flag.id, promoted.id)).current_pct === 10 ? true : undefined));
-    await body(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${promoted.id}/promote`, { token: operator(), body: {} }), 202);
+    await expectBody(await harness.call('POST', `/api/v1/features/${flag.id}/ramps/${promoted.id}/promote`, { token: operator(), body: {} }), 202);
     expect(await ended(flag.id, promoted.id)).toMatchObject({ status: 'succeeded', current_pct: 60 });
 
-    const lowering = await body<{ error: { code: string } }>(await harness.call('POST', `/api/v1/features/${flag.id}/ramps`, { token: operator(), body: { steps: [{ setRollout: 40 }] } }), 422);
+    const lowering = await expectBody<{ error: { code: string } }>(await harness.call('POST', `/api/v1/features/${flag.id}/ramps`, { token: operator(), body: { steps: [{ setRollout: 40 }] } }), 422);
     expect(lowering.error.code).toBe('validation_failed');
     await startRamp(flag.id, [{ setRollout: 70 }, { setRollout: 65 }], 422);
-    const outside = await body<{ error: { code: string } }>(
+    const outside = await expectBody<{ error: { code: string } }>(
       await harness.call('POST', `/api/v1/features/${flag.id}/ramps`, {
         token: operator(),
         body: { steps: [{ setRollout: 80 }, { analysis: { metrics: [{ name: 'm', provider: { type: 'web', url: 'http://10.20.30.40/metrics' }, successCondition: 'result < 1' }] } }] },
@@ -228,7 +224,7 @@ describe('flag ramps', () => {
       403,
     );
     expect(outside.error.code).toBe('outside_binding');
-    const list = await body<{ items: Ramp[] }>(await harness.call('GET', `/api/v1/features/${flag.id}/ramps`, { token: workspace.tokens.viewer }), 200);
+    const list = await expectBody<{ items: Ramp[] }>(await harness.call('GET', `/api/v1/features/${flag.id}/ramps`, { token: workspace.tokens.viewer }), 200);
     expect(list.items.map((item) => item.status)).toEqual(['succeeded', 'aborted']);
     expect(await readFlag(flag.id)).toMatchObject({ rollout_pct: 60 });
   });
